@@ -1,0 +1,134 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# zcopy: kernel module, tool, selftests and the test VM.  `make help`.
+#
+# The module builds against KDIR, the headers of the kernel it will run on
+# (default: the running kernel's, when installed).  Without them, and always
+# for `make check`, it builds for the Debian kernels the project tests on:
+# the newest installed 6.1 and 6.12 headers (see scripts/kernels.sh).
+
+O		:= $(CURDIR)/build
+VERSION		:= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.0.0)
+KDIR		?= $(wildcard /lib/modules/$(shell uname -r)/build)
+# recursively expanded: resolved only after `deps` has installed headers
+TEST_KERNELS	= $(shell scripts/kernels.sh)
+KTREE		:= $(O)/kernel-tree
+DESTDIR		?=
+PREFIX		?= /usr/local
+
+KMAKE_FLAGS	:= ZCOPY_VERSION=$(VERSION) W=1 KCFLAGS=-Werror
+
+.PHONY: all deps module module-test-kernels userspace selftests kernel-tree \
+	style sparse check check-host check-vm demo modules_install install \
+	dkms-install clean help
+
+all: deps module userspace selftests
+
+help:
+	@echo 'make            build the module (test kernels, or KDIR), the tool, the selftests'
+	@echo 'make check      host tests, style, sparse, then the kselftests in QEMU on each test kernel'
+	@echo 'make demo       boot the VM and show the module at work'
+	@echo 'make deps       install the Debian packages needed (no-op when present)'
+	@echo 'make style      checkpatch on module/ and uapi/'
+	@echo 'make sparse     sparse on the module, for each test kernel'
+	@echo 'make install    module (KDIR), tool, uapi header, udev rule'
+	@echo 'make dkms-install  register the source with DKMS'
+
+deps:
+	@sh scripts/deps.sh
+
+kernel-tree: deps
+	@scripts/kernel-tree-files.sh $(KTREE)
+
+# --- the module -------------------------------------------------------------
+
+# Each kernel gets its own build directory: real directories holding
+# symlinks to each source file, so that objects for different kernels never
+# mix and never land in the source tree.
+define kbuild_dir
+	mkdir -p $(1) && ln -sfn $(CURDIR)/Kbuild $(1)/Kbuild && \
+	cp -rsf $(CURDIR)/module $(CURDIR)/uapi $(1)/
+endef
+
+module: deps
+ifneq ($(KDIR),)
+	$(MAKE) -C $(KDIR) M=$(CURDIR) $(KMAKE_FLAGS) modules
+else
+	@$(MAKE) --no-print-directory module-test-kernels
+endif
+
+module-test-kernels: deps
+	@set -e; for k in $(TEST_KERNELS); do \
+		d=$(O)/kernels/$$k/src; $(call kbuild_dir,$$d); \
+		echo "  MODULE  $$k"; \
+		$(MAKE) -s -C /usr/src/linux-headers-$$k M=$$d $(KMAKE_FLAGS) modules; \
+	done
+
+# --- user space ---------------------------------------------------------------
+
+userspace: deps
+	@$(MAKE) --no-print-directory -C userspace O=$(O)/userspace
+
+selftests: kernel-tree
+	@$(MAKE) --no-print-directory -C selftests/zcopy \
+		KSFT_INC=$(KTREE)/tools/testing/selftests OUT=$(O)/selftests
+
+# --- checks -------------------------------------------------------------------
+
+style: kernel-tree
+	$(KTREE)/scripts/checkpatch.pl --no-tree --strict --quiet \
+		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f \
+		$(wildcard module/*.c module/*.h) uapi/linux/zcopy.h
+
+# sparse (C=2: every file) on each test kernel; any warning from our files fails
+sparse: deps
+	@set -e; for k in $(TEST_KERNELS); do \
+		d=$(O)/kernels/$$k/sparse; $(call kbuild_dir,$$d); \
+		echo "  SPARSE  $$k"; \
+		$(MAKE) -s -C /usr/src/linux-headers-$$k M=$$d C=2 $(KMAKE_FLAGS) modules \
+			>$$d.log 2>&1 || { cat $$d.log; exit 1; }; \
+		if grep -E '(module|uapi)/.*: (warning|error):' $$d.log; then exit 1; fi; \
+	done
+
+check-host: userspace
+	@$(MAKE) --no-print-directory -C userspace O=$(O)/userspace check
+
+check-vm: module-test-kernels selftests
+	@selftests/vm/check.sh $(O) $(TEST_KERNELS)
+
+# The README's test command.  The last line is the whole run's count.
+check: deps
+	@start=$$(date +%s); rc=0; \
+	$(MAKE) --no-print-directory all style sparse check-host || rc=1; \
+	if [ $$rc -eq 0 ]; then $(MAKE) --no-print-directory check-vm || rc=1; fi; \
+	set -- $$(cat $(O)/vm-totals 2>/dev/null) 0 0 0; \
+	[ $$rc -eq 0 ] || [ $$2 -gt 0 ] || set -- $$1 1 $$3; \
+	echo "make check: $$(($$(date +%s) - start)) s"; \
+	echo "$$1 passed, $$2 failed, $$3 skipped"; \
+	exit $$rc
+
+demo: all
+	@selftests/vm/demo.sh $(O) $(word 2,$(TEST_KERNELS))
+
+# --- installation -----------------------------------------------------------
+
+modules_install:
+	@test -n "$(KDIR)" || { echo 'no kernel headers: set KDIR=/path/to/headers'; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) $(KMAKE_FLAGS) modules_install
+
+install: modules_install userspace
+	install -D -m 0755 $(O)/userspace/zcopy $(DESTDIR)$(PREFIX)/sbin/zcopy
+	install -D -m 0644 uapi/linux/zcopy.h $(DESTDIR)$(PREFIX)/include/linux/zcopy.h
+	install -D -m 0644 userspace/60-zcopy.rules $(DESTDIR)/etc/udev/rules.d/60-zcopy.rules
+
+dkms-install:
+	@test -n "$(VERSION)"
+	rm -rf $(DESTDIR)/usr/src/zcopy-$(VERSION)
+	mkdir -p $(DESTDIR)/usr/src/zcopy-$(VERSION)
+	cp -r Kbuild dkms.conf module uapi $(DESTDIR)/usr/src/zcopy-$(VERSION)/
+	sed -i 's/@VERSION@/$(VERSION)/' $(DESTDIR)/usr/src/zcopy-$(VERSION)/dkms.conf
+	dkms add zcopy/$(VERSION)
+
+clean:
+	rm -rf $(O)
+	-test -z "$(KDIR)" || $(MAKE) -C $(KDIR) M=$(CURDIR) clean

@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zcopy: in-kernel file-to-socket transfers with truthful copy counters.
+ *
+ * Module init and exit only; each subsystem lives in a file of its own and
+ * is torn down in the reverse order of its setup.
+ */
+#include <linux/module.h>
+
+#include "zcopy.h"
+
+static int __init zcopy_init(void)
+{
+	int ret;
+
+	/* debugfs first: the device's users may look there at once. */
+	zcopy_debugfs_init();
+
+	ret = zcopy_device_init();
+	if (ret)
+		goto err_uninit_debugfs;
+
+	return 0;
+
+err_uninit_debugfs:
+	zcopy_debugfs_uninit();
+	return ret;
+}
+
+static void __exit zcopy_exit(void)
+{
+	zcopy_device_uninit();
+	zcopy_debugfs_uninit();
+}
+
+module_init(zcopy_init);
+module_exit(zcopy_exit);
+
+MODULE_DESCRIPTION("In-kernel zero-copy file-to-socket transfers with copy counters");
+MODULE_LICENSE("GPL");
+MODULE_VERSION(ZCOPY_VERSION);

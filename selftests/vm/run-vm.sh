@@ -1,0 +1,68 @@
+#!/bin/sh
+# run-vm.sh KVER IMAGE_DIR INITRAMFS OUTDIR
+#
+# Boot the Debian kernel KVER under QEMU (TCG) with the test initramfs, an
+# ext4 disk on virtio-blk and a pair of virtio-net NICs joined through the
+# host's loopback, then judge the run from what the guest reported:
+# QEMU's exit status alone means nothing (it is 0 after a guest panic).
+# Prints the KTAP summary and, last, "RESULT pass fail skip".
+set -u
+kver=$1 image=$2 initrd=$3 out=$4
+here=$(cd "$(dirname "$0")" && pwd)
+limit=${ZCOPY_VM_TIMEOUT:-300}
+
+rm -rf "$out" && mkdir -p "$out"
+# a fresh sparse ext4 disk each run
+truncate -s 512M "$out/disk.img"
+mkfs.ext4 -q -F "$out/disk.img"
+
+# UDP ports for the NIC pair: derived from the PID so that parallel runs
+# do not collide; both ends stay on 127.0.0.1.
+p0=$((20000 + ($$ % 20000) * 2)) p1=$((20001 + ($$ % 20000) * 2))
+
+start=$(date +%s)
+timeout -k 10 "$limit" qemu-system-x86_64 \
+	-accel tcg -cpu max -m 1G -smp 2 \
+	-nodefaults -no-user-config -display none -no-reboot \
+	-kernel "$image/boot/vmlinuz-$kver" -initrd "$initrd" \
+	-append "console=ttyS0 quiet panic=-1 oops=panic panic_on_warn=1 softlockup_panic=1 hung_task_panic=1" \
+	-serial "file:$out/console.log" \
+	-serial "file:$out/results.tap" \
+	-serial "file:$out/dmesg.log" \
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+	-drive "file=$out/disk.img,if=virtio,format=raw" \
+	-netdev "socket,id=n0,udp=127.0.0.1:$p1,localaddr=127.0.0.1:$p0" \
+	-device virtio-net-pci,netdev=n0 \
+	-netdev "socket,id=n1,udp=127.0.0.1:$p0,localaddr=127.0.0.1:$p1" \
+	-device virtio-net-pci,netdev=n1 \
+	</dev/null >"$out/qemu.log" 2>&1
+rc=$?
+echo "vm: $kver: QEMU exited $rc after $(($(date +%s) - start)) s" >&2
+rm -f "$out/disk.img"
+
+verdict=0
+case $rc in
+1) ;;	# isa-debug-exit from the end of init
+124 | 137) echo "vm: $kver: guest did not finish within ${limit}s (killed)"; verdict=1 ;;
+*) echo "vm: $kver: QEMU exit status $rc is not the guest's completion signal"; verdict=1 ;;
+esac
+
+# Any of these in the kernel's log fails the run, whatever the tests said.
+splat='BUG:|WARNING:|Oops|Kernel panic|KASAN|UBSAN|unreferenced object|possible circular locking|possible recursive locking|inconsistent lock state|scheduling while atomic|soft lockup|blocked for more than|general protection fault|Call Trace'
+if cat "$out/console.log" "$out/dmesg.log" | grep -aEq "$splat"; then
+	echo "vm: $kver: kernel reported a problem:"
+	cat "$out/console.log" "$out/dmesg.log" | grep -aE -A20 "$splat" | head -n 60
+	verdict=1
+fi
+if [ $verdict -ne 0 ]; then
+	echo "vm: $kver: last lines of the console ($out/console.log):"
+	tail -n 30 "$out/console.log"
+fi
+
+tr -d '\r' <"$out/results.tap" >"$out/results.ktap"
+awk -f "$here/ktap-summary.awk" "$out/results.ktap" >"$out/summary"
+grep -v '^RESULT' "$out/summary"
+set -- $(sed -n 's/^RESULT //p' "$out/summary")
+pass=$1 fail=$2 skip=$3
+[ $verdict -ne 0 ] && fail=$((fail + 1))
+echo "RESULT $pass $fail $skip"

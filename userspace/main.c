@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zcopy: drive /dev/zcopy, read its counters, compare it with sendfile(2).
+ * A subcommand table as in iproute2/ethtool/wg; one file per subcommand.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "zcopy.h"
+
+bool opt_json;
+
+static const struct cmd cmds[] = {
+	{ "info", cmd_info, "", "ABI version, modes, flags and limits of the loaded module" },
+};
+
+static void usage(FILE *f)
+{
+	fputs("usage: zcopy [-j|--json] COMMAND [ARGS]\n\ncommands:\n", f);
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		fprintf(f, "  %-8s %-20s %s\n", cmds[i].name, cmds[i].args, cmds[i].help);
+	fputs("\noptions:\n  -j, --json   JSON output\n  -h, --help   this text\n", f);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	/* "+": options after the command belong to the command */
+	while ((c = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			opt_json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(argv[optind], cmds[i].name))
+			return cmds[i].fn(argc - optind, argv + optind);
+	return err_usage("unknown command '%s'", argv[optind]);
+}
