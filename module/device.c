@@ -28,6 +28,8 @@ static long zcopy_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	switch (ZCOPY_CMD(cmd)) {
 	case ZCOPY_CMD(ZCOPY_IOC_INFO):
 		return zcopy_ioctl_info(uarg);
+	case ZCOPY_CMD(ZCOPY_IOC_XFER):
+		return zcopy_ioctl_xfer(uarg);
 	}
 	return -ENOTTY;
 }

@@ -3,6 +3,7 @@
  * ZCOPY_IOC_INFO: what this module supports, so that programs can adapt
  * instead of guessing from errors.
  */
+#include <linux/bits.h>
 #include <linux/fs.h>
 #include <linux/string.h>
 #include <linux/stddef.h>
@@ -25,8 +26,9 @@ long zcopy_ioctl_info(void __user *uarg)
 		return -EINVAL;
 
 	info.abi_version = ZCOPY_ABI_VERSION;
-	info.modes = 0;
-	info.xfer_flags = 0;
+	info.modes = BIT(ZCOPY_MODE_AUTO) | BIT(ZCOPY_MODE_COPY) |
+		     BIT(ZCOPY_MODE_SG) | BIT(ZCOPY_MODE_DIRECT);
+	info.xfer_flags = ZCOPY_F_ALL;
 	info.max_descs = ZCOPY_MAX_DESCS;
 	info.max_buf_bytes = ZCOPY_MAX_BUF_BYTES;
 	info.max_xfer_bytes = MAX_RW_COUNT;

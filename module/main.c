@@ -7,13 +7,17 @@
  */
 #include <linux/module.h>
 
-#include "zcopy.h"
+#include "record.h"
 
 static int __init zcopy_init(void)
 {
 	int ret;
 
-	/* debugfs first: the device's users may look there at once. */
+	ret = zcopy_record_init();
+	if (ret)
+		return ret;
+
+	/* debugfs before the device: its users may look there at once */
 	zcopy_debugfs_init();
 
 	ret = zcopy_device_init();
@@ -24,6 +28,7 @@ static int __init zcopy_init(void)
 
 err_uninit_debugfs:
 	zcopy_debugfs_uninit();
+	zcopy_record_uninit();
 	return ret;
 }
 
@@ -31,6 +36,7 @@ static void __exit zcopy_exit(void)
 {
 	zcopy_device_uninit();
 	zcopy_debugfs_uninit();
+	zcopy_record_uninit();
 }
 
 module_init(zcopy_init);

@@ -15,6 +15,10 @@ struct dentry;
 /* Most bytes all buffer descriptors of one transfer may carry together. */
 #define ZCOPY_MAX_BUF_BYTES	(64 * 1024)
 
+/* the transfer flags this module implements */
+#define ZCOPY_F_ALL	(ZCOPY_F_MORE | ZCOPY_F_NONBLOCK | ZCOPY_F_NOSIGNAL | \
+			 ZCOPY_F_DIRECT_FALLBACK)
+
 /* params.c */
 extern unsigned long zcopy_direct_threshold;
 
@@ -35,5 +39,8 @@ int zcopy_copy_args_out(void __user *uarg, const void *karg, size_t ksize,
 
 /* info.c */
 long zcopy_ioctl_info(void __user *uarg);
+
+/* xfer.c */
+long zcopy_ioctl_xfer(void __user *uarg);
 
 #endif /* _ZCOPY_H */

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Handing pages to a socket: the one place where kernels differ.
+ *
+ * Up to 6.4, sockets had ->sendpage(); TCP's tcp_sendpage_locked() attaches
+ * the page as a fragment, or, when the route has no scatter-gather
+ * (!(sk_route_caps & NETIF_F_SG)), copies it through
+ * sock_no_sendpage_locked().  From 6.5, ->sendpage() is gone: sendmsg() with
+ * MSG_SPLICE_PAGES and a bvec iterator attaches the pages, and
+ * tcp_sendmsg_locked() copies them under the same NETIF_F_SG condition.
+ *
+ * Both paths hold the TCP socket lock once for a whole batch, and both read
+ * the condition under that lock, so stack_copied says what the stack did
+ * with exactly these bytes.  UNIX stream sockets always keep references.
+ */
+#include <linux/net.h>
+#include <linux/netdevice.h>
+#include <linux/uio.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+
+#include "xfer.h"
+
+/* set by Kbuild from the kernel's headers */
+#ifdef ZCOPY_HAVE_SENDPAGE
+
+ssize_t zcopy_compat_send_pages(struct socket *sock, struct bio_vec *bv,
+				unsigned int n, size_t len, int flags,
+				bool *stack_copied)
+{
+	struct sock *sk = sock->sk;
+	bool locked = sock->ops->sendpage_locked;
+	ssize_t done = 0;
+	unsigned int i;
+	int ret = 0;
+
+	*stack_copied = false;
+	if (locked) {
+		lock_sock(sk);
+		*stack_copied = !(sk->sk_route_caps & NETIF_F_SG);
+	}
+	for (i = 0; i < n; i++) {
+		int f = flags;
+
+		/* more fragments of this batch follow */
+		if (i + 1 < n)
+			f |= MSG_MORE | MSG_SENDPAGE_NOTLAST;
+		if (locked)
+			ret = kernel_sendpage_locked(sk, bv[i].bv_page, bv[i].bv_offset,
+						     bv[i].bv_len, f);
+		else
+			ret = kernel_sendpage(sock, bv[i].bv_page, bv[i].bv_offset,
+					      bv[i].bv_len, f);
+		if (ret <= 0)
+			break;
+		done += ret;
+		if (ret < bv[i].bv_len)
+			break;
+	}
+	if (locked)
+		release_sock(sk);
+	return done ? done : ret;
+}
+
+#else /* !ZCOPY_HAVE_SENDPAGE */
+
+ssize_t zcopy_compat_send_pages(struct socket *sock, struct bio_vec *bv,
+				unsigned int n, size_t len, int flags,
+				bool *stack_copied)
+{
+	struct msghdr msg = { .msg_flags = flags | MSG_SPLICE_PAGES };
+	struct sock *sk = sock->sk;
+	int ret;
+
+	iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, bv, n, len);
+	*stack_copied = false;
+	if (sk->sk_family == AF_UNIX)
+		return sock_sendmsg(sock, &msg);
+
+	lock_sock(sk);
+	*stack_copied = !(sk->sk_route_caps & NETIF_F_SG);
+	ret = tcp_sendmsg_locked(sk, &msg, len);
+	release_sock(sk);
+	return ret;
+}
+
+#endif /* ZCOPY_HAVE_SENDPAGE */

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * COPY mode: read+write inside the kernel, the baseline.  The CPU copies
+ * file data from the page cache into a module buffer (kernel_read), and the
+ * socket copies it again into its own buffers (sendmsg without zero-copy):
+ * two CPU copies of every byte, as with read(2) and write(2), minus the two
+ * system calls per chunk.
+ */
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+
+#include "xfer.h"
+
+/* the classic user-space buffer size of read+write loops */
+#define ZCOPY_COPY_CHUNK	(64 * 1024)
+
+ssize_t zcopy_send_file_copy(struct zcopy_xfer_ctx *x, struct zcopy_piece *p)
+{
+	size_t chunk = min_t(size_t, p->len, ZCOPY_COPY_CHUNK);
+	ssize_t total = 0, ret = 0;
+	void *buf;
+
+	buf = kvmalloc(chunk, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+
+	while (total < p->len) {
+		loff_t pos = p->pos + total;
+		ssize_t got, sent;
+
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		got = kernel_read(p->file, buf, min_t(size_t, chunk, p->len - total), &pos);
+		if (got <= 0) {
+			ret = got;	/* 0: end of file */
+			break;
+		}
+		x->c.cpu_copy_bytes += got;
+		x->c.cpu_copy_ops++;
+
+		sent = zcopy_send_kvec(x, buf, got);
+		if (sent <= 0) {
+			ret = sent;
+			break;
+		}
+		x->c.dma_in_bytes += zcopy_residency_missing(x->res, p->pos + total,
+							     p->pos + total + sent);
+		total += sent;
+		if (sent < got)
+			break;
+		cond_resched();
+	}
+	kvfree(buf);
+	return total ? total : ret;
+}

@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Transfer records: a ring of the last ring_size transfers and per-mode
+ * totals since load (or the last reset).  Totals are per-CPU so that
+ * concurrent transfers never share a cache line for them; the ring takes a
+ * spinlock once per transfer, never per page.
+ */
+#include <linux/atomic.h>
+#include <linux/moduleparam.h>
+#include <linux/percpu.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/stddef.h>
+
+#include "record.h"
+
+static unsigned int ring_size = 256;
+module_param(ring_size, uint, 0444);
+MODULE_PARM_DESC(ring_size, "Transfers kept in debugfs's transfers table (default 256, 1..65536)");
+
+#define ZCOPY_FIELD(f)	{ #f, offsetof(struct zcopy_counters, f) }
+const struct zcopy_counter_field zcopy_counter_fields[] = {
+	ZCOPY_FIELD(bytes_requested),
+	ZCOPY_FIELD(bytes_sent),
+	ZCOPY_FIELD(cpu_copy_bytes),
+	ZCOPY_FIELD(cpu_copy_ops),
+	ZCOPY_FIELD(dma_in_bytes),
+	ZCOPY_FIELD(dma_out_bytes),
+	ZCOPY_FIELD(sg_entries),
+	ZCOPY_FIELD(pages_referenced),
+	ZCOPY_FIELD(direct_bytes),
+	ZCOPY_FIELD(duration_ns),
+};
+
+const unsigned int zcopy_counter_nfields = ARRAY_SIZE(zcopy_counter_fields);
+
+const char *const zcopy_mode_names[ZCOPY_MODE_COUNT] = {
+	[ZCOPY_MODE_AUTO] = "auto",
+	[ZCOPY_MODE_COPY] = "copy",
+	[ZCOPY_MODE_SG] = "sg",
+	[ZCOPY_MODE_DIRECT] = "direct",
+};
+
+struct zcopy_totals {
+	u64 transfers;
+	u64 errors;
+	struct zcopy_counters c;
+};
+
+static struct zcopy_totals __percpu *totals;	/* [ZCOPY_MODE_COUNT] each */
+static atomic64_t next_id = ATOMIC64_INIT(0);
+
+static DEFINE_SPINLOCK(ring_lock);
+static struct zcopy_record *ring;
+static u64 ring_count;		/* records ever written since the last reset */
+
+static u64 zcopy_counter(const struct zcopy_counters *c, unsigned int i)
+{
+	return *(const u64 *)((const char *)c + zcopy_counter_fields[i].offset);
+}
+
+int zcopy_record_init(void)
+{
+	ring_size = clamp(ring_size, 1U, 65536U);
+	ring = kvcalloc(ring_size, sizeof(*ring), GFP_KERNEL);
+	if (!ring)
+		return -ENOMEM;
+	totals = __alloc_percpu(sizeof(struct zcopy_totals) * ZCOPY_MODE_COUNT,
+				__alignof__(struct zcopy_totals));
+	if (!totals) {
+		kvfree(ring);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void zcopy_record_uninit(void)
+{
+	free_percpu(totals);
+	kvfree(ring);
+}
+
+u64 zcopy_record_next_id(void)
+{
+	return atomic64_inc_return(&next_id);
+}
+
+void zcopy_record_commit(const struct zcopy_record *r)
+{
+	struct zcopy_totals *t;
+	unsigned int i;
+
+	t = get_cpu_ptr(totals) + r->mode;
+	t->transfers++;
+	if (r->error)
+		t->errors++;
+	for (i = 0; i < zcopy_counter_nfields; i++)
+		*(u64 *)((char *)&t->c + zcopy_counter_fields[i].offset) +=
+			zcopy_counter(&r->c, i);
+	put_cpu_ptr(totals);
+
+	spin_lock(&ring_lock);
+	ring[ring_count++ % ring_size] = *r;
+	spin_unlock(&ring_lock);
+}
+
+void zcopy_record_reset(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		memset(per_cpu_ptr(totals, cpu), 0,
+		       sizeof(struct zcopy_totals) * ZCOPY_MODE_COUNT);
+	spin_lock(&ring_lock);
+	ring_count = 0;
+	spin_unlock(&ring_lock);
+}
+
+void zcopy_record_show_totals(struct seq_file *m)
+{
+	unsigned int mode, i;
+	int cpu;
+
+	seq_printf(m, "%-8s %10s %8s", "mode", "transfers", "errors");
+	for (i = 0; i < zcopy_counter_nfields; i++)
+		seq_printf(m, " %s", zcopy_counter_fields[i].name);
+	seq_putc(m, '\n');
+	for (mode = 0; mode < ZCOPY_MODE_COUNT; mode++) {
+		struct zcopy_totals sum = {};
+
+		for_each_possible_cpu(cpu) {
+			const struct zcopy_totals *t = per_cpu_ptr(totals, cpu) + mode;
+
+			sum.transfers += t->transfers;
+			sum.errors += t->errors;
+			for (i = 0; i < zcopy_counter_nfields; i++)
+				*(u64 *)((char *)&sum.c + zcopy_counter_fields[i].offset) +=
+					zcopy_counter(&t->c, i);
+		}
+		seq_printf(m, "%-8s %10llu %8llu", zcopy_mode_names[mode],
+			   sum.transfers, sum.errors);
+		for (i = 0; i < zcopy_counter_nfields; i++)
+			seq_printf(m, " %llu", zcopy_counter(&sum.c, i));
+		seq_putc(m, '\n');
+	}
+}
+
+static void zcopy_record_row(struct seq_file *m, const struct zcopy_record *r)
+{
+	unsigned int i;
+
+	seq_printf(m, "%llu %d %s %s 0x%x %u %u %s %d", r->id, r->pid, r->comm,
+		   zcopy_mode_names[r->mode], r->flags, r->family, r->ndescs,
+		   r->ifname[0] ? r->ifname : "-", r->error);
+	for (i = 0; i < zcopy_counter_nfields; i++)
+		seq_printf(m, " %llu", zcopy_counter(&r->c, i));
+	seq_putc(m, '\n');
+}
+
+/* oldest first; a copy is taken under the lock, printed outside it */
+void zcopy_record_show_ring(struct seq_file *m)
+{
+	struct zcopy_record r;
+	u64 first, i;
+	unsigned int f;
+
+	seq_puts(m, "id pid comm mode flags family ndescs ifname error");
+	for (f = 0; f < zcopy_counter_nfields; f++)
+		seq_printf(m, " %s", zcopy_counter_fields[f].name);
+	seq_putc(m, '\n');
+
+	spin_lock(&ring_lock);
+	first = ring_count > ring_size ? ring_count - ring_size : 0;
+	spin_unlock(&ring_lock);
+	for (i = first;; i++) {
+		spin_lock(&ring_lock);
+		if (i >= ring_count) {
+			spin_unlock(&ring_lock);
+			break;
+		}
+		/* overwritten while we printed: go on with the oldest kept */
+		if (i + ring_size < ring_count)
+			i = ring_count - ring_size;
+		r = ring[i % ring_size];
+		spin_unlock(&ring_lock);
+		zcopy_record_row(m, &r);
+	}
+}
+
+/* one record, "name value" per line; -ENOENT when no longer in the ring */
+int zcopy_record_show_one(struct seq_file *m, u64 id)
+{
+	struct zcopy_record r;
+	bool found = false;
+	unsigned int i;
+	u64 n;
+
+	spin_lock(&ring_lock);
+	for (n = 0; n < min_t(u64, ring_count, ring_size); n++) {
+		if (ring[n].id == id) {
+			r = ring[n];
+			found = true;
+			break;
+		}
+	}
+	spin_unlock(&ring_lock);
+	if (!found)
+		return -ENOENT;
+
+	seq_printf(m, "id %llu\npid %d\ncomm %s\nmode %s\nflags 0x%x\nfamily %u\n"
+		   "ndescs %u\nifname %s\nerror %d\n", r.id, r.pid, r.comm,
+		   zcopy_mode_names[r.mode], r.flags, r.family, r.ndescs,
+		   r.ifname[0] ? r.ifname : "-", r.error);
+	for (i = 0; i < zcopy_counter_nfields; i++)
+		seq_printf(m, "%s %llu\n", zcopy_counter_fields[i].name,
+			   zcopy_counter(&r.c, i));
+	return 0;
+}

@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The socket side of a transfer: which sockets are accepted, where their
+ * bytes leave, and the counting around every send.
+ */
+#include <linux/file.h>
+#include <linux/in.h>
+#include <linux/netdevice.h>
+#include <linux/socket.h>
+#include <linux/uio.h>
+#include <net/dst.h>
+#include <net/sock.h>
+#include <net/tcp_states.h>
+
+#include "xfer.h"
+
+static bool zcopy_sock_is_tcp(const struct sock *sk)
+{
+	return (sk->sk_family == AF_INET || sk->sk_family == AF_INET6) &&
+	       sk->sk_protocol == IPPROTO_TCP;
+}
+
+/*
+ * A socket that was never connected gives ENOTCONN.  One whose connection
+ * has ended is let through, so that the send reports EPIPE/ECONNRESET
+ * exactly as sendfile(2) would.  tcp_done() sets sk_shutdown on every
+ * connection that ended; a socket that never had one still has it clear.
+ */
+static bool zcopy_sock_never_connected(struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+
+	if (sk->sk_family == AF_UNIX)
+		return sock->state != SS_CONNECTED;
+	if (sk->sk_state == TCP_LISTEN)
+		return true;
+	return sk->sk_state == TCP_CLOSE && !READ_ONCE(sk->sk_shutdown);
+}
+
+/* The egress device, looked up once per transfer from the socket's route. */
+static void zcopy_sock_egress(struct zcopy_xfer_ctx *x)
+{
+	struct dst_entry *dst;
+
+	x->egress_hw = false;
+	x->ifname[0] = '\0';
+	if (!zcopy_sock_is_tcp(x->sock->sk))
+		return;
+	dst = sk_dst_get(x->sock->sk);
+	if (!dst)
+		return;
+	if (dst->dev) {
+		strscpy(x->ifname, dst->dev->name, sizeof(x->ifname));
+		/* loopback, veth and other software devices have no parent */
+		x->egress_hw = !!dst->dev->dev.parent;
+	}
+	dst_release(dst);
+}
+
+/**
+ * zcopy_sock_get - take the transfer's socket from a file descriptor
+ * @fd: the caller's socket descriptor
+ * @x: the transfer; sets @sock, @sock_file, @family and the egress
+ *
+ * Return: 0; -EBADF (not open, or not open for writing), -ENOTSOCK,
+ * -EOPNOTSUPP (not a TCP or UNIX stream socket), -ENOTCONN.
+ */
+int zcopy_sock_get(int fd, struct zcopy_xfer_ctx *x)
+{
+	struct socket *sock;
+	struct file *file;
+	int ret;
+
+	file = fget(fd);
+	if (!file)
+		return -EBADF;
+	ret = -ENOTSOCK;
+	sock = sock_from_file(file);
+	if (!sock)
+		goto err_fput;
+	ret = -EBADF;
+	if (!(file->f_mode & FMODE_WRITE))
+		goto err_fput;
+	ret = -EOPNOTSUPP;
+	if (sock->type != SOCK_STREAM ||
+	    !(zcopy_sock_is_tcp(sock->sk) || sock->sk->sk_family == AF_UNIX))
+		goto err_fput;
+	ret = -ENOTCONN;
+	if (zcopy_sock_never_connected(sock))
+		goto err_fput;
+
+	x->sock = sock;
+	x->sock_file = file;
+	x->family = sock->sk->sk_family;
+	zcopy_sock_egress(x);
+	return 0;
+
+err_fput:
+	fput(file);
+	return ret;
+}
+
+void zcopy_sock_put(struct zcopy_xfer_ctx *x)
+{
+	fput(x->sock_file);
+}
+
+/* MSG_MORE while more of this transfer follows, or when the caller asks. */
+static int zcopy_msg_flags(struct zcopy_xfer_ctx *x, size_t len)
+{
+	int flags = x->msg_flags;
+
+	if (len < x->left || (x->flags & ZCOPY_F_MORE))
+		flags |= MSG_MORE;
+	return flags;
+}
+
+static void zcopy_count_sent(struct zcopy_xfer_ctx *x, size_t sent)
+{
+	x->left -= sent;
+	x->c.bytes_sent += sent;
+	if (x->egress_hw)
+		x->c.dma_out_bytes += sent;
+}
+
+/**
+ * zcopy_send_pages - hand page fragments to the socket by reference
+ * @x: the transfer
+ * @bv: the fragments; the socket takes references of its own
+ * @n: number of fragments
+ * @len: their total length
+ *
+ * Counts the fragments the socket consumed: by reference (sg_entries,
+ * pages_referenced) or, when the stack fell back to copying them, as CPU
+ * copies, one operation per fragment.
+ *
+ * Return: bytes sent (possibly short), or -errno when nothing was sent.
+ */
+ssize_t zcopy_send_pages(struct zcopy_xfer_ctx *x, struct bio_vec *bv,
+			 unsigned int n, size_t len)
+{
+	bool copied = false;
+	size_t done = 0;
+	ssize_t ret;
+	unsigned int i;
+
+	ret = zcopy_compat_send_pages(x->sock, bv, n, len,
+				      zcopy_msg_flags(x, len), &copied);
+	if (ret <= 0)
+		return ret;
+
+	for (i = 0; i < n && done < ret; i++) {
+		size_t part = min_t(size_t, bv[i].bv_len, ret - done);
+
+		if (copied) {
+			x->c.cpu_copy_bytes += part;
+			x->c.cpu_copy_ops++;
+		} else {
+			x->c.sg_entries++;
+			x->c.pages_referenced +=
+				DIV_ROUND_UP(offset_in_page(bv[i].bv_offset) + part,
+					     PAGE_SIZE);
+		}
+		done += part;
+	}
+	zcopy_count_sent(x, ret);
+	return ret;
+}
+
+/**
+ * zcopy_send_page_array - send bytes [@skip, @skip + @len) of an array of
+ *	whole pages by reference, ZCOPY_BATCH fragments per socket call
+ * @x: the transfer
+ * @pages: the pages, each holding PAGE_SIZE bytes of the stream
+ * @skip: offset of the first byte in the array
+ * @len: bytes to send
+ *
+ * Return: bytes sent (possibly short), or -errno when nothing was sent.
+ */
+ssize_t zcopy_send_page_array(struct zcopy_xfer_ctx *x, struct page **pages,
+			      size_t skip, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		size_t off = skip + done, batch = 0;
+		unsigned int n = 0;
+		ssize_t sent;
+
+		while (n < ZCOPY_BATCH && batch < len - done) {
+			size_t in_page = offset_in_page(off + batch);
+			size_t part = min_t(size_t, PAGE_SIZE - in_page, len - done - batch);
+
+			bvec_set_page(&x->bv[n++], pages[(off + batch) >> PAGE_SHIFT],
+				      part, in_page);
+			batch += part;
+		}
+		sent = zcopy_send_pages(x, x->bv, n, batch);
+		if (sent <= 0)
+			return done ? done : sent;
+		done += sent;
+		if (sent < batch)
+			break;
+	}
+	return done;
+}
+
+/**
+ * zcopy_send_kvec - send from a kernel buffer; the socket copies the bytes
+ * @x: the transfer
+ * @buf: the bytes
+ * @len: how many
+ *
+ * Return: bytes sent (possibly short), or -errno when nothing was sent.
+ */
+ssize_t zcopy_send_kvec(struct zcopy_xfer_ctx *x, void *buf, size_t len)
+{
+	struct kvec vec = { .iov_base = buf, .iov_len = len };
+	struct msghdr msg = { .msg_flags = zcopy_msg_flags(x, len) };
+	int ret;
+
+	ret = kernel_sendmsg(x->sock, &msg, &vec, 1, len);
+	if (ret <= 0)
+		return ret;
+	/* sendmsg without MSG_ZEROCOPY always copies into socket buffers */
+	x->c.cpu_copy_bytes += ret;
+	x->c.cpu_copy_ops++;
+	zcopy_count_sent(x, ret);
+	return ret;
+}
+
+/*
+ * The transfer ended before the bytes it announced with MSG_MORE: push what
+ * is queued, as sendfile(2) does at an unexpected end of file.
+ */
+void zcopy_sock_flush(struct zcopy_xfer_ctx *x)
+{
+	if (!(x->flags & ZCOPY_F_MORE) && x->sock->ops->splice_eof)
+		x->sock->ops->splice_eof(x->sock);
+}

@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ZCOPY_IOC_XFER: send a vector of file ranges and buffers to a socket.
+ *
+ * Everything the caller passed is checked, and every file and buffer is
+ * taken, before the first byte is sent, so that a bad descriptor fails the
+ * call cleanly.  Then the pieces go out in order; the first error ends the
+ * transfer and, as with sendfile(2), is returned only when nothing was sent.
+ */
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/ktime.h>
+#include <linux/overflow.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/stddef.h>
+#include <linux/uaccess.h>
+
+#include "record.h"
+#include "xfer.h"
+
+#define ZCOPY_XFER_SIZE_V1	offsetofend(struct zcopy_xfer, counters)
+
+struct zcopy_call {
+	struct zcopy_xfer args;
+	u32 usize;
+	struct zcopy_desc *descs;
+	struct zcopy_piece *pieces;
+	unsigned int npieces;	/* taken so far: what to release */
+};
+
+/* Validate one FILE descriptor and take the file; resolve its length. */
+static int zcopy_piece_file(struct zcopy_piece *p, const struct zcopy_desc *d,
+			    u32 mode, u32 flags)
+{
+	struct file *file;
+	loff_t size, end;
+	int ret;
+
+	if (d->addr)
+		return -EINVAL;
+	file = fget(d->fd);
+	if (!file)
+		return -EBADF;
+	p->file = file;
+	/* the checks and errnos of sendfile(2) for its input file */
+	if (!(file->f_mode & FMODE_READ))
+		return -EBADF;
+	if (!(file->f_mode & FMODE_PREAD))
+		return -ESPIPE;
+	if (d->offset < 0 || d->len > MAX_LFS_FILESIZE ||
+	    check_add_overflow(d->offset, (loff_t)d->len, &end))
+		return -EINVAL;
+	if (!S_ISREG(file_inode(file)->i_mode))
+		return -EINVAL;
+	p->pos = d->offset;
+	/* what every read does first: file locks, LSM permission */
+	ret = rw_verify_area(READ, file, &p->pos, d->len);
+	if (ret < 0)
+		return ret;
+
+	size = i_size_read(file_inode(file));
+	/* length 0: to the end of the file; past the end: a short transfer */
+	end = d->len ? min(end, size) : size;
+	p->len = end > p->pos ? end - p->pos : 0;
+
+	if (mode == ZCOPY_MODE_AUTO)
+		mode = size >= READ_ONCE(zcopy_direct_threshold) &&
+		       zcopy_file_can_direct(file) ? ZCOPY_MODE_DIRECT : ZCOPY_MODE_SG;
+	if (mode == ZCOPY_MODE_DIRECT && !zcopy_file_can_direct(file)) {
+		if (!(flags & ZCOPY_F_DIRECT_FALLBACK))
+			return -EOPNOTSUPP;
+		mode = ZCOPY_MODE_SG;
+	}
+	p->mode = mode;
+	return 0;
+}
+
+static int zcopy_piece_buf(struct zcopy_piece *p, const struct zcopy_desc *d,
+			   size_t *buf_bytes)
+{
+	if (d->fd || d->offset)
+		return -EINVAL;
+	if (d->len > ZCOPY_MAX_BUF_BYTES - *buf_bytes)
+		return -EINVAL;
+	*buf_bytes += d->len;
+	if (!d->len)
+		return 0;
+	return zcopy_buf_load(p, d->addr, d->len);
+}
+
+/* Take every descriptor; on error the pieces taken so far stay counted. */
+static int zcopy_call_prepare(struct zcopy_call *call, u64 *requested)
+{
+	size_t buf_bytes = 0;
+	unsigned int i;
+	int ret;
+
+	call->descs = memdup_user(u64_to_user_ptr(call->args.descs),
+				  array_size(call->args.ndescs, sizeof(*call->descs)));
+	if (IS_ERR(call->descs)) {
+		ret = PTR_ERR(call->descs);
+		call->descs = NULL;
+		return ret;
+	}
+	call->pieces = kvcalloc(call->args.ndescs, sizeof(*call->pieces), GFP_KERNEL);
+	if (!call->pieces)
+		return -ENOMEM;
+
+	*requested = 0;
+	for (i = 0; i < call->args.ndescs; i++) {
+		const struct zcopy_desc *d = &call->descs[i];
+		struct zcopy_piece *p = &call->pieces[i];
+
+		call->npieces = i + 1;
+		p->type = d->type;
+		switch (d->type) {
+		case ZCOPY_DESC_FILE:
+			ret = zcopy_piece_file(p, d, call->args.mode, call->args.flags);
+			break;
+		case ZCOPY_DESC_BUF:
+			ret = zcopy_piece_buf(p, d, &buf_bytes);
+			break;
+		default:
+			ret = -EINVAL;
+		}
+		if (ret)
+			return ret;
+		/* sendfile's clamp, applied to the whole transfer */
+		p->len = min_t(u64, p->len, MAX_RW_COUNT - *requested);
+		*requested += p->len;
+		cond_resched();
+	}
+	return 0;
+}
+
+static void zcopy_call_release(struct zcopy_call *call)
+{
+	unsigned int i;
+
+	for (i = 0; i < call->npieces; i++) {
+		struct zcopy_piece *p = &call->pieces[i];
+
+		if (p->file)
+			fput(p->file);
+		zcopy_buf_free(p);
+	}
+	kvfree(call->pieces);
+	kfree(call->descs);
+}
+
+static ssize_t zcopy_send_piece(struct zcopy_xfer_ctx *x, struct zcopy_piece *p)
+{
+	ssize_t ret;
+
+	if (p->type == ZCOPY_DESC_BUF)
+		return zcopy_send_buf(x, p);
+
+	/* DIRECT reads bypass the page cache and count their own reads */
+	if (p->mode != ZCOPY_MODE_DIRECT) {
+		x->res = zcopy_residency_scan(p->file, p->pos, p->len);
+		if (!x->res)
+			return -ENOMEM;
+	}
+	switch (p->mode) {
+	case ZCOPY_MODE_COPY:
+		ret = zcopy_send_file_copy(x, p);
+		break;
+	case ZCOPY_MODE_DIRECT:
+		ret = zcopy_send_file_direct(x, p);
+		break;
+	default:
+		ret = zcopy_send_file_sg(x, p);
+	}
+	zcopy_residency_free(x->res);
+	x->res = NULL;
+	return ret;
+}
+
+/*
+ * Send every piece in order; returns bytes sent, or -errno if none.  A
+ * short piece ends the transfer: going on would leave a hole in the stream.
+ */
+static ssize_t zcopy_call_send(struct zcopy_call *call, struct zcopy_xfer_ctx *x,
+			       int *error)
+{
+	ssize_t total = 0, ret = 0;
+	unsigned int i;
+
+	for (i = 0; i < call->npieces; i++) {
+		struct zcopy_piece *p = &call->pieces[i];
+
+		if (!p->len)
+			continue;
+		ret = zcopy_send_piece(x, p);
+		if (ret < 0)
+			break;
+		total += ret;
+		if (ret < p->len)
+			break;
+	}
+	*error = ret < 0 ? -ret : 0;
+	/* bytes announced with MSG_MORE will not come: push what is queued */
+	if (total && x->left)
+		zcopy_sock_flush(x);
+	return total ? total : ret;
+}
+
+static int zcopy_call_check(const struct zcopy_xfer *a)
+{
+	if (a->flags & ~ZCOPY_F_ALL)
+		return -EINVAL;
+	if (a->mode >= ZCOPY_MODE_COUNT)
+		return -EINVAL;
+	if (!a->ndescs || a->ndescs > ZCOPY_MAX_DESCS)
+		return -EINVAL;
+	if (a->__reserved0 || a->__reserved1 ||
+	    memchr_inv(a->counters.__reserved, 0, sizeof(a->counters.__reserved)))
+		return -EINVAL;
+	return 0;
+}
+
+long zcopy_ioctl_xfer(void __user *uarg)
+{
+	struct zcopy_call call = {};
+	struct zcopy_xfer_ctx *x;
+	struct zcopy_record rec = {};
+	struct zcopy_xfer *a = &call.args;
+	u64 start = ktime_get_ns();
+	ssize_t ret;
+	int error = 0;
+
+	ret = zcopy_copy_args_in(a, sizeof(*a), ZCOPY_XFER_SIZE_V1, uarg, &call.usize);
+	if (ret)
+		return ret;
+	ret = zcopy_call_check(a);
+	if (ret)
+		return ret;
+
+	x = kzalloc(sizeof(*x), GFP_KERNEL);
+	if (!x)
+		return -ENOMEM;
+	ret = zcopy_call_prepare(&call, &x->c.bytes_requested);
+	if (ret)
+		goto out_release;
+	/* sendfile(2) looks at its output only after its input */
+	ret = zcopy_sock_get(a->sock_fd, x);
+	if (ret)
+		goto out_release;
+
+	x->flags = a->flags;
+	x->left = x->c.bytes_requested;
+	if ((a->flags & ZCOPY_F_NONBLOCK) || (x->sock_file->f_flags & O_NONBLOCK))
+		x->msg_flags |= MSG_DONTWAIT;
+	if (a->flags & ZCOPY_F_NOSIGNAL)
+		x->msg_flags |= MSG_NOSIGNAL;
+
+	ret = zcopy_call_send(&call, x, &error);
+	zcopy_sock_put(x);
+
+	x->c.duration_ns = ktime_get_ns() - start;
+	rec.id = zcopy_record_next_id();
+	rec.mode = a->mode;
+	rec.flags = a->flags;
+	rec.ndescs = a->ndescs;
+	rec.error = error;
+	rec.pid = task_tgid_vnr(current);
+	get_task_comm(rec.comm, current);
+	rec.family = x->family;
+	memcpy(rec.ifname, x->ifname, sizeof(rec.ifname));
+	rec.c = x->c;
+	zcopy_record_commit(&rec);
+
+	a->bytes_sent = x->c.bytes_sent;
+	a->xfer_id = rec.id;
+	a->error = error;
+	a->counters = x->c;
+	if (zcopy_copy_args_out(uarg, a, sizeof(*a), call.usize) && ret >= 0)
+		ret = -EFAULT;
+
+out_release:
+	zcopy_call_release(&call);
+	kfree(x);
+	return ret;
+}

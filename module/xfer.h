@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * One transfer in progress: what every mode and the socket side share.
+ */
+#ifndef _ZCOPY_XFER_H
+#define _ZCOPY_XFER_H
+
+#include <linux/bvec.h>
+#include <linux/fs.h>
+#include <linux/if.h>
+#include <linux/net.h>
+#include <linux/pipe_fs_i.h>
+
+#include "zcopy.h"
+
+/* most page fragments handed to the socket in one call (one lock hold) */
+#define ZCOPY_BATCH	PIPE_DEF_BUFFERS
+
+/**
+ * struct zcopy_piece - one descriptor, validated and resolved
+ * @type: ZCOPY_DESC_FILE or ZCOPY_DESC_BUF
+ * @mode: FILE: the mode this piece is sent with (AUTO resolved)
+ * @file: FILE: a reference of our own, dropped at the end
+ * @pos: FILE: next byte to send
+ * @len: bytes of this piece still to send (cut at EOF and at MAX_RW_COUNT)
+ * @pages: BUF: the bytes, copied from user memory into pages of our own
+ * @npages: BUF: number of @pages
+ */
+struct zcopy_piece {
+	u32 type;
+	u32 mode;
+	struct file *file;
+	loff_t pos;
+	size_t len;
+	struct page **pages;
+	unsigned int npages;
+};
+
+/**
+ * struct zcopy_xfer_ctx - state of one ZCOPY_IOC_XFER call
+ * @sock: the connected socket
+ * @sock_file: reference keeping @sock alive
+ * @flags: ZCOPY_F_* of the call
+ * @msg_flags: MSG_DONTWAIT / MSG_NOSIGNAL for every send
+ * @left: bytes of the whole transfer still to send; while more follow,
+ *	sends carry MSG_MORE
+ * @egress_hw: the egress device is backed by hardware (has a parent
+ *	device), so what the socket sends leaves by DMA
+ * @family: socket family
+ * @ifname: egress interface, "" for none (UNIX)
+ * @res: page-cache residency of the FILE piece being sent (dma_in)
+ * @bv: scratch batch of page fragments
+ * @c: the counters of this transfer
+ */
+struct zcopy_xfer_ctx {
+	struct socket *sock;
+	struct file *sock_file;
+	u32 flags;
+	int msg_flags;
+	size_t left;
+	bool egress_hw;
+	u16 family;
+	char ifname[IFNAMSIZ];
+	struct zcopy_residency *res;
+	struct bio_vec bv[ZCOPY_BATCH];
+	struct zcopy_counters c;
+};
+
+/* sock.c */
+int zcopy_sock_get(int fd, struct zcopy_xfer_ctx *x);
+void zcopy_sock_put(struct zcopy_xfer_ctx *x);
+ssize_t zcopy_send_pages(struct zcopy_xfer_ctx *x, struct bio_vec *bv,
+			 unsigned int n, size_t len);
+ssize_t zcopy_send_page_array(struct zcopy_xfer_ctx *x, struct page **pages,
+			      size_t skip, size_t len);
+ssize_t zcopy_send_kvec(struct zcopy_xfer_ctx *x, void *buf, size_t len);
+void zcopy_sock_flush(struct zcopy_xfer_ctx *x);
+
+/* compat.c: the one place where the 6.1 and 6.12 send paths differ */
+ssize_t zcopy_compat_send_pages(struct socket *sock, struct bio_vec *bv,
+				unsigned int n, size_t len, int flags,
+				bool *stack_copied);
+
+/* residency.c: which pages of a file range were in the page cache */
+struct zcopy_residency *zcopy_residency_scan(struct file *file, loff_t pos,
+					     size_t len);
+u64 zcopy_residency_missing(struct zcopy_residency *res, loff_t from,
+			    loff_t to);
+void zcopy_residency_free(struct zcopy_residency *res);
+
+/* the modes */
+ssize_t zcopy_send_file_sg(struct zcopy_xfer_ctx *x, struct zcopy_piece *p);
+ssize_t zcopy_send_file_copy(struct zcopy_xfer_ctx *x, struct zcopy_piece *p);
+ssize_t zcopy_send_file_direct(struct zcopy_xfer_ctx *x, struct zcopy_piece *p);
+bool zcopy_file_can_direct(struct file *file);
+
+/* buf.c */
+int zcopy_buf_load(struct zcopy_piece *p, u64 uaddr, size_t len);
+ssize_t zcopy_send_buf(struct zcopy_xfer_ctx *x, struct zcopy_piece *p);
+void zcopy_buf_free(struct zcopy_piece *p);
+
+#endif /* _ZCOPY_XFER_H */
