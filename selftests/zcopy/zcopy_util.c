@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Helpers shared by the zcopy kselftests (see zcopy_util.h). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "zcopy_util.h"
+
+int zc_dev(void)
+{
+	return open("/dev/zcopy", O_RDWR | O_CLOEXEC);
+}
+
+long zc_xfer(int dev, int sock, uint32_t mode, uint32_t flags,
+	     const struct zcopy_desc *d, unsigned int n, struct zcopy_xfer *out)
+{
+	struct zcopy_xfer x = {
+		.size = sizeof(x),
+		.flags = flags,
+		.sock_fd = sock,
+		.mode = mode,
+		.descs = (uintptr_t)d,
+		.ndescs = n,
+	};
+	long ret = ioctl(dev, ZCOPY_IOC_XFER, &x);
+	int err = errno;
+
+	if (out)
+		*out = x;
+	errno = err;
+	return ret;
+}
+
+struct zcopy_desc zc_file(int fd, int64_t offset, uint64_t len)
+{
+	struct zcopy_desc d = {
+		.type = ZCOPY_DESC_FILE, .fd = fd, .offset = offset, .len = len,
+	};
+	return d;
+}
+
+struct zcopy_desc zc_buf(const void *p, size_t len)
+{
+	struct zcopy_desc d = {
+		.type = ZCOPY_DESC_BUF, .len = len, .addr = (uintptr_t)p,
+	};
+	return d;
+}
+
+uint64_t zc_hash(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *c = p;
+
+	while (n--) {
+		h ^= *c++;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+uint64_t zc_hash_file(int fd, off_t off, size_t len, size_t *got)
+{
+	static char buf[1 << 16];
+	uint64_t h = ZC_HASH_INIT;
+	size_t done = 0;
+
+	while (done < len) {
+		size_t want = len - done < sizeof(buf) ? len - done : sizeof(buf);
+		ssize_t r = pread(fd, buf, want, off + done);
+
+		if (r <= 0)
+			break;
+		h = zc_hash(h, buf, r);
+		done += r;
+	}
+	if (got)
+		*got = done;
+	return h;
+}
+
+const char *zc_data_dir(void)
+{
+	const char *d = getenv("ZCOPY_DATA");
+
+	return d && *d ? d : "/tmp";
+}
+
+int zc_make_file(char *path, size_t pathlen, const char *name, size_t size,
+		 unsigned int seed)
+{
+	static unsigned char buf[1 << 16];
+	size_t done = 0;
+	uint32_t x = seed * 2654435761U + 1;
+	int fd;
+
+	snprintf(path, pathlen, "%s/%s", zc_data_dir(), name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	while (done < size) {
+		size_t n = size - done < sizeof(buf) ? size - done : sizeof(buf);
+
+		for (size_t i = 0; i < n; i++) {
+			/* xorshift: no page of the file equals another */
+			x ^= x << 13;
+			x ^= x >> 17;
+			x ^= x << 5;
+			buf[i] = x;
+		}
+		if (write(fd, buf, n) != (ssize_t)n) {
+			close(fd);
+			return -1;
+		}
+		done += n;
+	}
+	if (fsync(fd) || close(fd))
+		return -1;
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+const char *zc_transport_name(enum zc_transport t)
+{
+	return t == ZC_TCP4 ? "tcp4" : t == ZC_TCP6 ? "tcp6" : "unix";
+}
+
+static int zc_tcp_pair(int family, int *snd, int *rcv)
+{
+	struct sockaddr_storage ss = { .ss_family = family };
+	socklen_t len = family == AF_INET ? sizeof(struct sockaddr_in)
+					  : sizeof(struct sockaddr_in6);
+	int l, s = -1, r = -1;
+
+	if (family == AF_INET)
+		((struct sockaddr_in *)&ss)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	else
+		((struct sockaddr_in6 *)&ss)->sin6_addr = in6addr_loopback;
+	l = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (l < 0)
+		return -1;
+	if (bind(l, (struct sockaddr *)&ss, len) || listen(l, 1) ||
+	    getsockname(l, (struct sockaddr *)&ss, &len))
+		goto out;
+	s = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0 || connect(s, (struct sockaddr *)&ss, len))
+		goto out;
+	r = accept4(l, NULL, NULL, SOCK_CLOEXEC);
+out:
+	close(l);
+	if (r < 0) {
+		if (s >= 0)
+			close(s);
+		return -1;
+	}
+	*snd = s;
+	*rcv = r;
+	return 0;
+}
+
+int zc_pair(enum zc_transport t, int *snd, int *rcv)
+{
+	int sv[2];
+
+	if (t == ZC_TCP4)
+		return zc_tcp_pair(AF_INET, snd, rcv);
+	if (t == ZC_TCP6)
+		return zc_tcp_pair(AF_INET6, snd, rcv);
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+		return -1;
+	*snd = sv[0];
+	*rcv = sv[1];
+	return 0;
+}
+
+static void *zc_sink_main(void *arg)
+{
+	static __thread char buf[1 << 16];
+	struct zc_sink *s = arg;
+
+	for (;;) {
+		ssize_t r = read(s->fd, buf, sizeof(buf));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			s->error = errno;
+			break;
+		}
+		if (r == 0)
+			break;
+		s->hash = zc_hash(s->hash, buf, r);
+		s->bytes += r;
+	}
+	return NULL;
+}
+
+int zc_sink_start(struct zc_sink *s, int fd)
+{
+	memset(s, 0, sizeof(*s));
+	s->fd = fd;
+	s->hash = ZC_HASH_INIT;
+	return pthread_create(&s->thread, NULL, zc_sink_main, s) ? -1 : 0;
+}
+
+void zc_sink_wait(struct zc_sink *s)
+{
+	pthread_join(s->thread, NULL);
+	close(s->fd);
+}
+
+int zc_sh(const char *fmt, ...)
+{
+	char cmd[512];
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	st = system(cmd);
+	if (st == -1 || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+int zc_debugfs_record(uint64_t id, const char *name, uint64_t *value)
+{
+	char line[256], key[64];
+	uint64_t v;
+	int ret = -1;
+	FILE *f;
+
+	f = fopen("/sys/kernel/debug/zcopy/transfer", "r+");
+	if (!f)
+		return -1;
+	if (fprintf(f, "%" PRIu64 "\n", id) < 0 || fflush(f))
+		goto out;
+	rewind(f);
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63s %" SCNu64, key, &v) == 2 && !strcmp(key, name)) {
+			*value = v;
+			ret = 0;
+			break;
+		}
+	}
+out:
+	fclose(f);
+	return ret;
+}
+
+int zc_drop_caches(void)
+{
+	int fd, ok;
+
+	sync();
+	fd = open("/proc/sys/vm/drop_caches", O_WRONLY);
+	if (fd < 0)
+		return -1;
+	ok = write(fd, "3", 1) == 1;
+	close(fd);
+	return ok ? 0 : -1;
+}

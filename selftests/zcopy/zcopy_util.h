@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the zcopy kselftests: the device, descriptors,
+ * connected socket pairs, a receiving thread that checksums what arrives,
+ * and test files with known contents.
+ */
+#ifndef ZCOPY_UTIL_H
+#define ZCOPY_UTIL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <linux/zcopy.h>
+
+#define ZC_MIB	(1024 * 1024)
+
+/* /dev/zcopy, or -1 with errno */
+int zc_dev(void);
+
+/*
+ * One ZCOPY_IOC_XFER; @x (may be NULL) receives the results.  Returns the
+ * ioctl's result: bytes sent, or -1 with errno.
+ */
+long zc_xfer(int dev, int sock, uint32_t mode, uint32_t flags,
+	     const struct zcopy_desc *d, unsigned int n, struct zcopy_xfer *x);
+struct zcopy_desc zc_file(int fd, int64_t offset, uint64_t len);
+struct zcopy_desc zc_buf(const void *p, size_t len);
+
+/* FNV-1a, to compare what was sent with what arrived */
+#define ZC_HASH_INIT	0xcbf29ce484222325ULL
+uint64_t zc_hash(uint64_t h, const void *p, size_t n);
+/* hash of [off, off + len) of a file, cut at its end */
+uint64_t zc_hash_file(int fd, off_t off, size_t len, size_t *got);
+
+/*
+ * A file of @size bytes with contents derived from @seed, created under
+ * the test data directory ($ZCOPY_DATA: the VM's ext4 disk, else /tmp).
+ * Returns an O_RDONLY fd, or -1.  The path is written to @path.
+ */
+int zc_make_file(char *path, size_t pathlen, const char *name, size_t size,
+		 unsigned int seed);
+const char *zc_data_dir(void);
+
+/* connected stream pairs: @snd is ours, @rcv the peer's */
+enum zc_transport { ZC_TCP4, ZC_TCP6, ZC_UNIX };
+int zc_pair(enum zc_transport t, int *snd, int *rcv);
+const char *zc_transport_name(enum zc_transport t);
+
+/* a thread reading @fd to EOF, counting and hashing */
+struct zc_sink {
+	int fd;
+	pthread_t thread;
+	uint64_t bytes;
+	uint64_t hash;
+	int error;
+};
+int zc_sink_start(struct zc_sink *s, int fd);
+/* joins; closes the sink's fd */
+void zc_sink_wait(struct zc_sink *s);
+
+/* run a shell command; returns its exit status, -1 on failure to run */
+int zc_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* read one "name value" line from a debugfs file of the module */
+int zc_debugfs_record(uint64_t id, const char *name, uint64_t *value);
+
+/* drop the page cache (needs root) */
+int zc_drop_caches(void);
+
+#endif
