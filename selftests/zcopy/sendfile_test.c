@@ -14,6 +14,7 @@
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -176,6 +177,241 @@ TEST_F(diff, large)
 	close(fd);
 	unlink(path);
 	EXPECT_EQ(0, mismatches);
+}
+
+/*
+ * Partial transfers, one semantic at a time, through each method: the
+ * expectations are written once and must hold for sendfile and zcopy.
+ */
+FIXTURE(sem)
+{
+	int dev, snd, rcv, fd;
+	char path[256];
+	size_t size;
+};
+
+FIXTURE_VARIANT(sem)
+{
+	int method;
+	enum zc_transport t;
+};
+
+#define SEM_VARIANT(name, m, tr)					\
+	FIXTURE_VARIANT_ADD(sem, name##_##tr) { .method = m, .t = ZC_##tr }
+SEM_VARIANT(sendfile, SENDFILE, TCP4);
+SEM_VARIANT(sendfile, SENDFILE, UNIX);
+SEM_VARIANT(sg, ZCOPY_MODE_SG, TCP4);
+SEM_VARIANT(sg, ZCOPY_MODE_SG, UNIX);
+SEM_VARIANT(copy, ZCOPY_MODE_COPY, TCP4);
+SEM_VARIANT(direct, ZCOPY_MODE_DIRECT, TCP6);
+
+static volatile sig_atomic_t signals;
+
+static void on_signal(int sig)
+{
+	signals++;
+}
+
+FIXTURE_SETUP(sem)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	int small = 64 * 1024;
+
+	/* no SA_RESTART: an interrupted call returns */
+	sigaction(SIGALRM, &sa, NULL);
+	sigaction(SIGPIPE, &sa, NULL);
+	signals = 0;
+	self->dev = zc_dev();
+	ASSERT_LE(0, self->dev);
+	self->size = 16 * ZC_MIB;
+	self->fd = zc_make_file(self->path, sizeof(self->path), "sem.dat", self->size, 5);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, zc_pair(variant->t, &self->snd, &self->rcv));
+	/* a peer that does not read: the socket fills up quickly */
+	setsockopt(self->snd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+	setsockopt(self->rcv, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+}
+
+FIXTURE_TEARDOWN(sem)
+{
+	close(self->snd);
+	close(self->rcv);
+	close(self->fd);
+	unlink(self->path);
+	close(self->dev);
+	signal(SIGALRM, SIG_DFL);
+	signal(SIGPIPE, SIG_DFL);
+}
+
+static long sem_send(FIXTURE_DATA(sem) *self, int method, uint32_t flags)
+{
+	if (method == SENDFILE || !flags)
+		return send_once(self->dev, method, self->snd, self->fd, 0, 0);
+	struct zcopy_desc d = zc_file(self->fd, 0, 0);
+
+	return zc_xfer(self->dev, self->snd, method, flags, &d, 1, NULL);
+}
+
+/*
+ * Once the peer stops reading, calls return partial counts and finally
+ * fail: how many partial calls come first depends on when the peer's
+ * window reopens (loopback TCP collapses its receive queue), so the
+ * semantics are checked call by call: never 0, an error only with nothing
+ * sent.  @arm runs before each call.  Returns the errno of the failure.
+ */
+static int until_error(struct __test_metadata *_metadata, FIXTURE_DATA(sem) *self,
+		       int method, uint32_t flags, void (*arm)(void))
+{
+	for (int i = 0; i < 50; i++) {
+		long ret;
+
+		if (arm)
+			arm();
+		ret = sem_send(self, method, flags);
+		if (ret < 0)
+			return errno;
+		EXPECT_LT(0, ret);
+		EXPECT_GT((long)self->size, ret);
+	}
+	TH_LOG("no error after 50 calls");
+	return 0;
+}
+
+static void arm_timer(void)
+{
+	struct itimerval it = { .it_value.tv_usec = 300000 };
+
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+/* EAGAIN only when nothing was sent */
+TEST_F(sem, nonblocking_partial)
+{
+	long ret;
+
+	fcntl(self->snd, F_SETFL, O_NONBLOCK);
+	ret = sem_send(self, variant->method, 0);
+	EXPECT_LT(0, ret);
+	EXPECT_GT((long)self->size, ret);
+	EXPECT_EQ(EAGAIN, until_error(_metadata, self, variant->method, 0, NULL));
+}
+
+/* zcopy's NONBLOCK flag on a blocking socket behaves the same */
+TEST_F(sem, nonblock_flag)
+{
+	long ret;
+
+	if (variant->method == SENDFILE)
+		SKIP(return, "a zcopy flag; sendfile has no equivalent");
+	ret = sem_send(self, variant->method, ZCOPY_F_NONBLOCK);
+	EXPECT_LT(0, ret);
+	EXPECT_GT((long)self->size, ret);
+	EXPECT_EQ(EAGAIN, until_error(_metadata, self, variant->method,
+				      ZCOPY_F_NONBLOCK, NULL));
+	/* the socket itself stayed blocking */
+	EXPECT_EQ(0, fcntl(self->snd, F_GETFL) & O_NONBLOCK);
+}
+
+/* a signal ends a blocked call with the partial count; EINTR if none */
+TEST_F(sem, signal_interrupts)
+{
+	long ret;
+
+	arm_timer();
+	ret = sem_send(self, variant->method, 0);
+	EXPECT_EQ(1, signals);
+	EXPECT_LT(0, ret);
+	EXPECT_GT((long)self->size, ret);
+	EXPECT_EQ(EINTR, until_error(_metadata, self, variant->method, 0, arm_timer));
+}
+
+/* SO_SNDTIMEO: partial count at the timeout, EAGAIN when nothing fits */
+TEST_F(sem, send_timeout)
+{
+	struct timeval tv = { .tv_usec = 200000 };
+	long ret;
+
+	ASSERT_EQ(0, setsockopt(self->snd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)));
+	ret = sem_send(self, variant->method, 0);
+	EXPECT_LT(0, ret);
+	EXPECT_GT((long)self->size, ret);
+	EXPECT_EQ(EAGAIN, until_error(_metadata, self, variant->method, 0, NULL));
+}
+
+/* writing after shutdown: EPIPE and SIGPIPE, or no signal if asked */
+TEST_F(sem, broken_pipe)
+{
+	ASSERT_EQ(0, shutdown(self->snd, SHUT_WR));
+	EXPECT_EQ(-1, sem_send(self, variant->method, 0));
+	EXPECT_EQ(EPIPE, errno);
+	EXPECT_EQ(1, signals);
+	if (variant->method == SENDFILE)
+		return;
+	EXPECT_EQ(-1, sem_send(self, variant->method, ZCOPY_F_NOSIGNAL));
+	EXPECT_EQ(EPIPE, errno);
+	EXPECT_EQ(1, signals);
+}
+
+/* the peer goes away mid-transfer: a partial count, then an error */
+TEST_F(sem, peer_closes)
+{
+	struct itimerval it = { .it_value.tv_sec = 5 };
+	char buf[4096];
+	long ret;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		/* read a little, then close with unread data: a reset */
+		usleep(200000);
+		for (int i = 0; i < 16; i++)
+			if (read(self->rcv, buf, sizeof(buf)) <= 0)
+				break;
+		_exit(0);
+	}
+	close(self->rcv);
+	self->rcv = -1;
+	/* a safety net: the call must not block forever */
+	setitimer(ITIMER_REAL, &it, NULL);
+	ret = sem_send(self, variant->method, ZCOPY_F_NOSIGNAL);
+	waitpid(pid, NULL, 0);
+	EXPECT_EQ(0, signals) TH_LOG("the call blocked after the peer closed");
+	EXPECT_LT(0, ret) TH_LOG("%s", strerror(errno));
+	EXPECT_GT((long)self->size, ret);
+	ret = sem_send(self, variant->method, ZCOPY_F_NOSIGNAL);
+	EXPECT_EQ(-1, ret);
+	EXPECT_TRUE(errno == EPIPE || errno == ECONNRESET) TH_LOG("%s", strerror(errno));
+}
+
+/* one call sends at most MAX_RW_COUNT bytes, like sendfile */
+TEST_F(diff, clamp)
+{
+	char path[256];
+	struct zcopy_desc d[2];
+	struct zcopy_xfer x;
+	int snd, rcv, fd;
+
+	snprintf(path, sizeof(path), "%s/sparse.dat", zc_data_dir());
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ftruncate(fd, 3LL << 30));
+	ASSERT_EQ(0, zc_pair(ZC_TCP4, &snd, &rcv));
+	fcntl(snd, F_SETFL, O_NONBLOCK);
+	d[0] = zc_file(fd, 0, 0);
+	EXPECT_LT(0, zc_xfer(self->dev, snd, ZCOPY_MODE_SG, 0, d, 1, &x));
+	EXPECT_EQ(MAX_RW_COUNT, x.counters.bytes_requested);
+	/* the clamp covers the vector; the socket is full by now */
+	d[1] = zc_file(fd, 1, 2LL << 30);
+	d[0] = zc_file(fd, 0, 2LL << 30);
+	EXPECT_EQ(-1, zc_xfer(self->dev, snd, ZCOPY_MODE_SG, 0, d, 2, &x));
+	EXPECT_EQ(EAGAIN, errno);
+	EXPECT_EQ(MAX_RW_COUNT, x.counters.bytes_requested);
+	EXPECT_EQ(EAGAIN, x.error);
+	close(snd);
+	close(rcv);
+	close(fd);
+	unlink(path);
 }
 
 TEST_HARNESS_MAIN
