@@ -2,19 +2,17 @@
 /*
  * Handing pages to a socket: the one place where kernels differ.
  *
- * Up to 6.4, sockets had ->sendpage(); TCP's tcp_sendpage_locked() attaches
- * the page as a fragment, or, when the route has no scatter-gather
- * (!(sk_route_caps & NETIF_F_SG)), copies it through
- * sock_no_sendpage_locked().  From 6.5, ->sendpage() is gone: sendmsg() with
- * MSG_SPLICE_PAGES and a bvec iterator attaches the pages, and
- * tcp_sendmsg_locked() copies them under the same NETIF_F_SG condition.
+ * Up to 6.4, sockets have ->sendpage(): TCP's ->sendpage_locked()
+ * (tcp_sendpage_locked()) attaches each page as a fragment, and one
+ * lock_sock() can cover a whole batch.  From 6.5 ->sendpage() is gone:
+ * sendmsg() with MSG_SPLICE_PAGES and a bvec iterator attaches the pages;
+ * tcp_sendmsg_locked() takes a whole batch under one lock.  UNIX stream
+ * sockets take page references on both (unix_stream_sendpage(), or
+ * MSG_SPLICE_PAGES in unix_stream_sendmsg()).
  *
- * Both paths hold the TCP socket lock once for a whole batch, and both read
- * the condition under that lock, so stack_copied says what the stack did
- * with exactly these bytes.  UNIX stream sockets always keep references.
+ * Returns bytes sent (possibly short) or -errno when nothing was sent.
  */
 #include <linux/net.h>
-#include <linux/netdevice.h>
 #include <linux/uio.h>
 #include <net/sock.h>
 #include <net/tcp.h>
@@ -25,8 +23,7 @@
 #ifdef ZCOPY_HAVE_SENDPAGE
 
 ssize_t zcopy_compat_send_pages(struct socket *sock, struct bio_vec *bv,
-				unsigned int n, size_t len, int flags,
-				bool *stack_copied)
+				unsigned int n, size_t len, int flags)
 {
 	struct sock *sk = sock->sk;
 	bool locked = sock->ops->sendpage_locked;
@@ -34,11 +31,8 @@ ssize_t zcopy_compat_send_pages(struct socket *sock, struct bio_vec *bv,
 	unsigned int i;
 	int ret = 0;
 
-	*stack_copied = false;
-	if (locked) {
+	if (locked)
 		lock_sock(sk);
-		*stack_copied = !(sk->sk_route_caps & NETIF_F_SG);
-	}
 	for (i = 0; i < n; i++) {
 		int f = flags;
 
@@ -65,20 +59,17 @@ ssize_t zcopy_compat_send_pages(struct socket *sock, struct bio_vec *bv,
 #else /* !ZCOPY_HAVE_SENDPAGE */
 
 ssize_t zcopy_compat_send_pages(struct socket *sock, struct bio_vec *bv,
-				unsigned int n, size_t len, int flags,
-				bool *stack_copied)
+				unsigned int n, size_t len, int flags)
 {
 	struct msghdr msg = { .msg_flags = flags | MSG_SPLICE_PAGES };
 	struct sock *sk = sock->sk;
 	int ret;
 
 	iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, bv, n, len);
-	*stack_copied = false;
 	if (sk->sk_family == AF_UNIX)
 		return sock_sendmsg(sock, &msg);
 
 	lock_sock(sk);
-	*stack_copied = !(sk->sk_route_caps & NETIF_F_SG);
 	ret = tcp_sendmsg_locked(sk, &msg, len);
 	release_sock(sk);
 	return ret;

@@ -37,24 +37,41 @@ static bool zcopy_sock_never_connected(struct socket *sock)
 	return sk->sk_state == TCP_CLOSE && !READ_ONCE(sk->sk_shutdown);
 }
 
-/* The egress device, looked up once per transfer from the socket's route. */
-static void zcopy_sock_egress(struct zcopy_xfer_ctx *x)
+/*
+ * Where the next batch leaves, and whether the stack will copy it.
+ *
+ * TCP sockets get NETIF_F_SG in sk_route_caps whenever GSO is possible
+ * (sk_setup_caps()), so for plain TCP the send-time copy fallbacks (6.1's
+ * sock_no_sendpage_locked(), 6.12's copy branch of tcp_sendmsg_locked())
+ * are reached only on routes without it (IPsec).  The copy for a device
+ * without scatter-gather happens at transmit instead: validate_xmit_skb()
+ * segments the skb without NETIF_F_SG, and skb_segment() then copies every
+ * byte into linear skbs (or __skb_linearize() does, for a single segment).
+ * Both conditions are read here, before every batch.  Software devices
+ * (loopback, veth) have no parent device and do no DMA.
+ */
+static void zcopy_sock_path(struct zcopy_xfer_ctx *x)
 {
+	struct sock *sk = x->sock->sk;
+	struct net_device *dev = NULL;
 	struct dst_entry *dst;
 
+	x->stack_copies = false;
 	x->egress_hw = false;
-	x->ifname[0] = '\0';
-	if (!zcopy_sock_is_tcp(x->sock->sk))
+	if (!zcopy_sock_is_tcp(sk))
 		return;
-	dst = sk_dst_get(x->sock->sk);
-	if (!dst)
-		return;
-	if (dst->dev) {
-		strscpy(x->ifname, dst->dev->name, sizeof(x->ifname));
-		/* loopback, veth and other software devices have no parent */
-		x->egress_hw = !!dst->dev->dev.parent;
+	rcu_read_lock();
+	dst = __sk_dst_get(sk);
+	if (dst)
+		dev = dst->dev;
+	x->stack_copies = !(READ_ONCE(sk->sk_route_caps) & NETIF_F_SG) ||
+			  (dev && !(READ_ONCE(dev->features) & NETIF_F_SG));
+	if (dev) {
+		x->egress_hw = !!dev->dev.parent;
+		if (!x->ifname[0])
+			strscpy(x->ifname, dev->name, sizeof(x->ifname));
 	}
-	dst_release(dst);
+	rcu_read_unlock();
 }
 
 /**
@@ -92,7 +109,7 @@ int zcopy_sock_get(int fd, struct zcopy_xfer_ctx *x)
 	x->sock = sock;
 	x->sock_file = file;
 	x->family = sock->sk->sk_family;
-	zcopy_sock_egress(x);
+	zcopy_sock_path(x);
 	return 0;
 
 err_fput:
@@ -131,28 +148,27 @@ static void zcopy_count_sent(struct zcopy_xfer_ctx *x, size_t sent)
  * @len: their total length
  *
  * Counts the fragments the socket consumed: by reference (sg_entries,
- * pages_referenced) or, when the stack fell back to copying them, as CPU
- * copies, one operation per fragment.
+ * pages_referenced) or, when the path makes the stack copy them (see
+ * zcopy_sock_path()), as CPU copies, one operation per fragment.
  *
  * Return: bytes sent (possibly short), or -errno when nothing was sent.
  */
 ssize_t zcopy_send_pages(struct zcopy_xfer_ctx *x, struct bio_vec *bv,
 			 unsigned int n, size_t len)
 {
-	bool copied = false;
 	size_t done = 0;
 	ssize_t ret;
 	unsigned int i;
 
-	ret = zcopy_compat_send_pages(x->sock, bv, n, len,
-				      zcopy_msg_flags(x, len), &copied);
+	zcopy_sock_path(x);
+	ret = zcopy_compat_send_pages(x->sock, bv, n, len, zcopy_msg_flags(x, len));
 	if (ret <= 0)
 		return ret;
 
 	for (i = 0; i < n && done < ret; i++) {
 		size_t part = min_t(size_t, bv[i].bv_len, ret - done);
 
-		if (copied) {
+		if (x->stack_copies) {
 			x->c.cpu_copy_bytes += part;
 			x->c.cpu_copy_ops++;
 		} else {
@@ -219,12 +235,18 @@ ssize_t zcopy_send_kvec(struct zcopy_xfer_ctx *x, void *buf, size_t len)
 	struct msghdr msg = { .msg_flags = zcopy_msg_flags(x, len) };
 	int ret;
 
+	zcopy_sock_path(x);
 	ret = kernel_sendmsg(x->sock, &msg, &vec, 1, len);
 	if (ret <= 0)
 		return ret;
-	/* sendmsg without MSG_ZEROCOPY always copies into socket buffers */
+	/* sendmsg without MSG_ZEROCOPY always copies into socket buffers... */
 	x->c.cpu_copy_bytes += ret;
 	x->c.cpu_copy_ops++;
+	/* ...page fragments, which a device without SG has copied once more */
+	if (x->stack_copies) {
+		x->c.cpu_copy_bytes += ret;
+		x->c.cpu_copy_ops++;
+	}
 	zcopy_count_sent(x, ret);
 	return ret;
 }

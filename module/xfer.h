@@ -46,6 +46,8 @@ struct zcopy_piece {
  *	sends carry MSG_MORE
  * @egress_hw: the egress device is backed by hardware (has a parent
  *	device), so what the socket sends leaves by DMA
+ * @stack_copies: the network stack will copy what it is handed on the
+ *	current path (see zcopy_sock_path())
  * @family: socket family
  * @ifname: egress interface, "" for none (UNIX)
  * @res: page-cache residency of the FILE piece being sent (dma_in)
@@ -59,6 +61,7 @@ struct zcopy_xfer_ctx {
 	int msg_flags;
 	size_t left;
 	bool egress_hw;
+	bool stack_copies;
 	u16 family;
 	char ifname[IFNAMSIZ];
 	struct zcopy_residency *res;
@@ -78,8 +81,7 @@ void zcopy_sock_flush(struct zcopy_xfer_ctx *x);
 
 /* compat.c: the one place where the 6.1 and 6.12 send paths differ */
 ssize_t zcopy_compat_send_pages(struct socket *sock, struct bio_vec *bv,
-				unsigned int n, size_t len, int flags,
-				bool *stack_copied);
+				unsigned int n, size_t len, int flags);
 
 /* residency.c: which pages of a file range were in the page cache */
 struct zcopy_residency *zcopy_residency_scan(struct file *file, loff_t pos,

@@ -38,6 +38,10 @@ copy_libs() {
 		cp -L "$lib" ".$lib"
 	done
 }
+# Debian's busybox shell runs its own applets before anything on PATH
+# (FEATURE_SH_STANDALONE): its ip, modprobe and insmod would shadow
+# iproute2's and kmod's.  dash as /bin/sh looks up PATH like a normal shell.
+copy_prog dash bin/sh
 copy_prog kmod usr/bin/kmod
 for t in insmod rmmod modprobe lsmod modinfo depmod; do
 	rm -f "sbin/$t" && ln -s ../usr/bin/kmod "sbin/$t"

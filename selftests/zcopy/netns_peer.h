@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A receiving peer in a network namespace of its own, reached through a
+ * veth pair or through the VM's second virtio-net NIC: traffic that really
+ * leaves through a device, and stays inside the VM.
+ */
+#ifndef ZCOPY_NETNS_PEER_H
+#define ZCOPY_NETNS_PEER_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+enum zc_link { ZC_VETH_SG, ZC_VETH_NOSG, ZC_VIRTIO };
+
+struct zc_peer {
+	enum zc_link link;
+	pid_t pid;
+	int ctl;		/* socketpair to the child */
+	int sock;		/* our connected socket */
+	const char *ifname;	/* our end */
+	uint64_t bytes;		/* what the peer received, after zc_peer_finish() */
+	uint64_t hash;
+};
+
+/*
+ * Sets up the link, the addresses and a TCP connection to the peer.
+ * Returns 0, or -1 with a reason in @why (for SKIP or failure messages).
+ */
+int zc_peer_start(struct zc_peer *p, enum zc_link link, char *why, size_t whylen);
+/* closes our socket, collects the peer's count and hash, cleans up */
+int zc_peer_finish(struct zc_peer *p);
+
+#endif
