@@ -10,9 +10,14 @@
  * sockets take page references on both (unix_stream_sendpage(), or
  * MSG_SPLICE_PAGES in unix_stream_sendmsg()).
  *
- * Returns bytes sent (possibly short) or -errno when nothing was sent.
+ * zcopy_compat_send_pages() returns bytes sent (possibly short) or -errno
+ * when nothing was sent.
+ *
+ * The zero-copy notification used by ZCOPY_F_SYNC (sync.c) is attached to
+ * struct ubuf_info differently too.
  */
 #include <linux/net.h>
+#include <linux/skbuff.h>
 #include <linux/uio.h>
 #include <net/sock.h>
 #include <net/tcp.h>
@@ -29,10 +34,13 @@ ssize_t zcopy_compat_send_pages(struct socket *sock, struct bio_vec *bv,
 	bool locked = sock->ops->sendpage_locked;
 	ssize_t done = 0;
 	unsigned int i;
-	int ret = 0;
+	int ret = -EOPNOTSUPP;
 
-	if (locked)
+	if (locked) {
 		lock_sock(sk);
+		if (!zcopy_sock_plain_tcp(sk))
+			goto out;
+	}
 	for (i = 0; i < n; i++) {
 		int f = flags;
 
@@ -51,6 +59,7 @@ ssize_t zcopy_compat_send_pages(struct socket *sock, struct bio_vec *bv,
 		if (ret < bv[i].bv_len)
 			break;
 	}
+out:
 	if (locked)
 		release_sock(sk);
 	return done ? done : ret;
@@ -70,9 +79,30 @@ ssize_t zcopy_compat_send_pages(struct socket *sock, struct bio_vec *bv,
 		return sock_sendmsg(sock, &msg);
 
 	lock_sock(sk);
-	ret = tcp_sendmsg_locked(sk, &msg, len);
+	ret = zcopy_sock_plain_tcp(sk) ? tcp_sendmsg_locked(sk, &msg, len) : -EOPNOTSUPP;
 	release_sock(sk);
 	return ret;
 }
 
 #endif /* ZCOPY_HAVE_SENDPAGE */
+
+/* set by Kbuild: 6.7 moved the completion callback into struct ubuf_info_ops */
+#ifdef ZCOPY_HAVE_UBUF_OPS
+
+static const struct ubuf_info_ops zcopy_ubuf_ops = {
+	.complete = zcopy_sync_complete,
+};
+
+void zcopy_compat_ubuf_init(struct ubuf_info *uarg)
+{
+	uarg->ops = &zcopy_ubuf_ops;
+}
+
+#else /* !ZCOPY_HAVE_UBUF_OPS */
+
+void zcopy_compat_ubuf_init(struct ubuf_info *uarg)
+{
+	uarg->callback = zcopy_sync_complete;
+}
+
+#endif /* ZCOPY_HAVE_UBUF_OPS */

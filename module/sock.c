@@ -10,6 +10,8 @@
 #include <linux/uio.h>
 #include <net/dst.h>
 #include <net/sock.h>
+#include <net/inet_connection_sock.h>
+#include <net/tcp.h>
 #include <net/tcp_states.h>
 
 #include "xfer.h"
@@ -18,6 +20,22 @@ static bool zcopy_sock_is_tcp(const struct sock *sk)
 {
 	return (sk->sk_family == AF_INET || sk->sk_family == AF_INET6) &&
 	       sk->sk_protocol == IPPROTO_TCP;
+}
+
+/**
+ * zcopy_sock_plain_tcp - is TCP itself behind this socket?
+ * @sk: a TCP socket
+ *
+ * Not so when a ULP (kTLS) or a BPF sockmap replaced sk_prot: handing
+ * pages to tcp_sendmsg_locked() or ->sendpage_locked() directly would
+ * bypass them, and send TLS plaintext.  Checked when the transfer starts
+ * and again under the socket lock before every batch (a ULP can be set
+ * while a transfer runs).
+ */
+bool zcopy_sock_plain_tcp(const struct sock *sk)
+{
+	return READ_ONCE(sk->sk_prot)->sendmsg == tcp_sendmsg &&
+	       !inet_csk(sk)->icsk_ulp_ops;
 }
 
 /*
@@ -80,7 +98,8 @@ static void zcopy_sock_path(struct zcopy_xfer_ctx *x)
  * @x: the transfer; sets @sock, @sock_file, @family and the egress
  *
  * Return: 0; -EBADF (not open, or not open for writing), -ENOTSOCK,
- * -EOPNOTSUPP (not a TCP or UNIX stream socket), -ENOTCONN.
+ * -EOPNOTSUPP (not a TCP or UNIX stream socket, or TCP under kTLS or a
+ * sockmap), -ENOTCONN.
  */
 int zcopy_sock_get(int fd, struct zcopy_xfer_ctx *x)
 {
@@ -101,6 +120,8 @@ int zcopy_sock_get(int fd, struct zcopy_xfer_ctx *x)
 	ret = -EOPNOTSUPP;
 	if (sock->type != SOCK_STREAM ||
 	    !(zcopy_sock_is_tcp(sock->sk) || sock->sk->sk_family == AF_UNIX))
+		goto err_fput;
+	if (zcopy_sock_is_tcp(sock->sk) && !zcopy_sock_plain_tcp(sock->sk))
 		goto err_fput;
 	ret = -ENOTCONN;
 	if (zcopy_sock_never_connected(sock))
@@ -140,6 +161,22 @@ static void zcopy_count_sent(struct zcopy_xfer_ctx *x, size_t sent)
 		x->c.dma_out_bytes += sent;
 }
 
+/* sendmsg() without MSG_SPLICE_PAGES: the socket copies from the pages */
+static ssize_t zcopy_send_pages_by_copy(struct zcopy_xfer_ctx *x, struct bio_vec *bv,
+					unsigned int n, size_t len, int flags)
+{
+	struct msghdr msg = { .msg_flags = flags };
+	ssize_t ret;
+
+	iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, bv, n, len);
+	ret = sock_sendmsg(x->sock, &msg);
+	if (ret > 0) {
+		x->c.cpu_copy_bytes += ret;
+		x->c.cpu_copy_ops++;
+	}
+	return ret;
+}
+
 /**
  * zcopy_send_pages - hand page fragments to the socket by reference
  * @x: the transfer
@@ -149,19 +186,31 @@ static void zcopy_count_sent(struct zcopy_xfer_ctx *x, size_t sent)
  *
  * Counts the fragments the socket consumed: by reference (sg_entries,
  * pages_referenced) or, when the path makes the stack copy them (see
- * zcopy_sock_path()), as CPU copies, one operation per fragment.
+ * zcopy_sock_path()), as CPU copies, one operation per fragment.  Under
+ * ZCOPY_F_SYNC, page-cache pages go with a release notification (TCP) or
+ * by copy (UNIX, which has none): see sync.c.
  *
  * Return: bytes sent (possibly short), or -errno when nothing was sent.
  */
 ssize_t zcopy_send_pages(struct zcopy_xfer_ctx *x, struct bio_vec *bv,
 			 unsigned int n, size_t len)
 {
+	int flags = zcopy_msg_flags(x, len);
 	size_t done = 0;
 	ssize_t ret;
 	unsigned int i;
 
 	zcopy_sock_path(x);
-	ret = zcopy_compat_send_pages(x->sock, bv, n, len, zcopy_msg_flags(x, len));
+	if (x->sync_pages && !x->sync) {
+		ret = zcopy_send_pages_by_copy(x, bv, n, len, flags);
+		if (ret > 0)
+			zcopy_count_sent(x, ret);
+		return ret;
+	}
+	if (x->sync_pages)
+		ret = zcopy_sync_send_pages(x->sync, x->sock, bv, n, len, flags);
+	else
+		ret = zcopy_compat_send_pages(x->sock, bv, n, len, flags);
 	if (ret <= 0)
 		return ret;
 

@@ -15,6 +15,7 @@
 #include <linux/slab.h>
 #include <linux/stddef.h>
 #include <linux/uaccess.h>
+#include <net/sock.h>
 
 #include "record.h"
 #include "xfer.h"
@@ -156,6 +157,15 @@ static ssize_t zcopy_send_piece(struct zcopy_xfer_ctx *x, struct zcopy_piece *p)
 	if (p->type == ZCOPY_DESC_BUF)
 		return zcopy_send_buf(x, p);
 
+	/* SG sends page-cache pages: the ones ZCOPY_F_SYNC is about */
+	if (p->mode == ZCOPY_MODE_SG && (x->flags & ZCOPY_F_SYNC)) {
+		if (x->family != AF_UNIX && !x->sync) {
+			x->sync = zcopy_sync_new();
+			if (!x->sync)
+				return -ENOMEM;
+		}
+		x->sync_pages = true;
+	}
 	/* DIRECT reads bypass the page cache and count their own reads */
 	if (p->mode != ZCOPY_MODE_DIRECT) {
 		x->res = zcopy_residency_scan(p->file, p->pos, p->len);
@@ -174,6 +184,7 @@ static ssize_t zcopy_send_piece(struct zcopy_xfer_ctx *x, struct zcopy_piece *p)
 	}
 	zcopy_residency_free(x->res);
 	x->res = NULL;
+	x->sync_pages = false;
 	return ret;
 }
 
@@ -256,6 +267,9 @@ long zcopy_ioctl_xfer(void __user *uarg)
 		x->msg_flags |= MSG_NOSIGNAL;
 
 	ret = zcopy_call_send(&call, x, &error);
+	/* the stack's references go before the socket's file reference */
+	if (x->sync && zcopy_sync_wait(x->sync, &x->c) && !error)
+		error = EINTR;
 	zcopy_sock_put(x);
 
 	x->c.duration_ns = ktime_get_ns() - start;

@@ -10,6 +10,7 @@
 #include <linux/if.h>
 #include <linux/net.h>
 #include <linux/pipe_fs_i.h>
+#include <linux/skbuff.h>
 
 #include "zcopy.h"
 
@@ -50,6 +51,8 @@ struct zcopy_piece {
  *	current path (see zcopy_sock_path())
  * @family: socket family
  * @ifname: egress interface, "" for none (UNIX)
+ * @sync_pages: ZCOPY_F_SYNC applies to the pages being sent (page cache)
+ * @sync: ZCOPY_F_SYNC release notification of this transfer (TCP only)
  * @res: page-cache residency of the FILE piece being sent (dma_in)
  * @bv: scratch batch of page fragments
  * @c: the counters of this transfer
@@ -64,12 +67,15 @@ struct zcopy_xfer_ctx {
 	bool stack_copies;
 	u16 family;
 	char ifname[IFNAMSIZ];
+	bool sync_pages;
+	struct zcopy_sync *sync;
 	struct zcopy_residency *res;
 	struct bio_vec bv[ZCOPY_BATCH];
 	struct zcopy_counters c;
 };
 
 /* sock.c */
+bool zcopy_sock_plain_tcp(const struct sock *sk);
 int zcopy_sock_get(int fd, struct zcopy_xfer_ctx *x);
 void zcopy_sock_put(struct zcopy_xfer_ctx *x);
 ssize_t zcopy_send_pages(struct zcopy_xfer_ctx *x, struct bio_vec *bv,
@@ -82,6 +88,17 @@ void zcopy_sock_flush(struct zcopy_xfer_ctx *x);
 /* compat.c: the one place where the 6.1 and 6.12 send paths differ */
 ssize_t zcopy_compat_send_pages(struct socket *sock, struct bio_vec *bv,
 				unsigned int n, size_t len, int flags);
+
+/* sync.c: ZCOPY_F_SYNC */
+struct zcopy_sync;
+struct zcopy_sync *zcopy_sync_new(void);
+ssize_t zcopy_sync_send_pages(struct zcopy_sync *s, struct socket *sock,
+			      struct bio_vec *bv, unsigned int n, size_t len,
+			      int flags);
+int zcopy_sync_wait(struct zcopy_sync *s, struct zcopy_counters *c);
+void zcopy_sync_complete(struct sk_buff *skb, struct ubuf_info *uarg,
+			 bool zerocopy_success);
+void zcopy_compat_ubuf_init(struct ubuf_info *uarg);
 
 /* residency.c: which pages of a file range were in the page cache */
 struct zcopy_residency *zcopy_residency_scan(struct file *file, loff_t pos,

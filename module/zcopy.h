@@ -16,8 +16,8 @@ struct dentry;
 #define ZCOPY_MAX_BUF_BYTES	(64 * 1024)
 
 /* the transfer flags this module implements */
-#define ZCOPY_F_ALL	(ZCOPY_F_MORE | ZCOPY_F_NONBLOCK | ZCOPY_F_NOSIGNAL | \
-			 ZCOPY_F_DIRECT_FALLBACK)
+#define ZCOPY_F_ALL	(ZCOPY_F_SYNC | ZCOPY_F_MORE | ZCOPY_F_NONBLOCK | \
+			 ZCOPY_F_NOSIGNAL | ZCOPY_F_DIRECT_FALLBACK)
 
 /* params.c */
 extern unsigned long zcopy_direct_threshold;

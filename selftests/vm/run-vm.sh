@@ -9,7 +9,7 @@
 set -u
 kver=$1 image=$2 initrd=$3 out=$4
 here=$(cd "$(dirname "$0")" && pwd)
-limit=${ZCOPY_VM_TIMEOUT:-300}
+limit=${ZCOPY_VM_TIMEOUT:-600}
 
 rm -rf "$out" && mkdir -p "$out"
 # a fresh sparse ext4 disk each run

@@ -130,7 +130,8 @@ static int compare(struct __test_metadata *_metadata, int dev, int fd, size_t si
 	return 0;
 }
 
-TEST_F(diff, matrix)
+/* 2160 cases: more than the harness's default 30 s under emulation */
+TEST_F_TIMEOUT(diff, matrix, 400)
 {
 	static const size_t sizes[] = { 0, 1, 4095, 4096, 4097, ZC_MIB + 3 };
 	int mismatches = 0, cases = 0;
@@ -161,7 +162,7 @@ TEST_F(diff, matrix)
 }
 
 /* 64 MiB: the size where batching and chunking matter */
-TEST_F(diff, large)
+TEST_F_TIMEOUT(diff, large, 300)
 {
 	char path[256];
 	int mismatches = 0;

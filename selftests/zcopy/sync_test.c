@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ZCOPY_F_SYNC: once the call returns, the file may change without
+ * changing what the peer receives.  Without the flag the peer can see the
+ * new bytes (it reads page-cache pages the socket still references): the
+ * documented reason the flag exists.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "zcopy_util.h"
+
+#define SIZE	(64 * 1024)
+
+FIXTURE(sync)
+{
+	int dev, snd, rcv, file;
+	char path[256];
+	uint64_t old_hash, new_hash;
+};
+
+FIXTURE_VARIANT(sync)
+{
+	enum zc_transport t;
+};
+
+FIXTURE_VARIANT_ADD(sync, tcp4) { .t = ZC_TCP4 };
+FIXTURE_VARIANT_ADD(sync, tcp6) { .t = ZC_TCP6 };
+FIXTURE_VARIANT_ADD(sync, unix) { .t = ZC_UNIX };
+
+FIXTURE_SETUP(sync)
+{
+	static char buf[SIZE];
+
+	self->dev = zc_dev();
+	ASSERT_LE(0, self->dev);
+	self->file = zc_make_file(self->path, sizeof(self->path), "sync.dat", SIZE, 11);
+	ASSERT_LE(0, self->file);
+	self->old_hash = zc_hash_file(self->file, 0, SIZE, NULL);
+	memset(buf, 0x5a, sizeof(buf));
+	self->new_hash = zc_hash(ZC_HASH_INIT, buf, sizeof(buf));
+	ASSERT_EQ(0, zc_pair(variant->t, &self->snd, &self->rcv));
+}
+
+FIXTURE_TEARDOWN(sync)
+{
+	close(self->file);
+	unlink(self->path);
+	close(self->dev);
+}
+
+/* send, then overwrite the file in place, then let the peer read */
+static uint64_t send_then_overwrite(struct __test_metadata *_metadata,
+				    FIXTURE_DATA(sync) *self, uint32_t flags,
+				    struct zcopy_xfer *x)
+{
+	struct zcopy_desc d = zc_file(self->file, 0, 0);
+	static char buf[SIZE];
+	struct zc_sink sink;
+	int wfd;
+
+	/* the peer does not read yet: what it gets sits in its queue */
+	EXPECT_EQ(SIZE, zc_xfer(self->dev, self->snd, ZCOPY_MODE_SG, flags, &d, 1, x));
+	wfd = open(self->path, O_WRONLY);
+	EXPECT_LE(0, wfd);
+	memset(buf, 0x5a, sizeof(buf));
+	EXPECT_EQ(SIZE, pwrite(wfd, buf, sizeof(buf), 0));
+	close(wfd);
+	close(self->snd);
+	EXPECT_EQ(0, zc_sink_start(&sink, self->rcv));
+	zc_sink_wait(&sink);
+	EXPECT_EQ(SIZE, sink.bytes);
+	return sink.hash;
+}
+
+TEST_F(sync, peer_gets_old_bytes)
+{
+	struct zcopy_xfer x;
+
+	EXPECT_EQ(self->old_hash, send_then_overwrite(_metadata, self, ZCOPY_F_SYNC, &x));
+	/*
+	 * Nothing references the page cache any more: the bytes were copied,
+	 * on local delivery (TCP, reported by the zero-copy notification) or
+	 * by the socket (UNIX, which has no notification).  TCP copies every
+	 * delivered segment, so bytes sent twice (window probes while the peer
+	 * is not reading) are copied twice: at least SIZE, never much more.
+	 */
+	EXPECT_LE(SIZE, x.counters.cpu_copy_bytes);
+	EXPECT_GT(SIZE + 4096, x.counters.cpu_copy_bytes);
+	EXPECT_EQ(ZCOPY_F_SYNC, x.flags);
+}
+
+TEST_F(sync, without_sync_peer_sees_new_bytes)
+{
+	struct zcopy_xfer x;
+
+	EXPECT_EQ(self->new_hash, send_then_overwrite(_metadata, self, 0, &x));
+	EXPECT_EQ(0, x.counters.cpu_copy_bytes);
+}
+
+TEST_HARNESS_MAIN
