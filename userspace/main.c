@@ -12,14 +12,19 @@
 bool opt_json;
 
 static const struct cmd cmds[] = {
+	{ "load", cmd_load, "[PATH|NAME] [p=v...]", "load the module (libkmod)" },
+	{ "unload", cmd_unload, "", "unload the module" },
 	{ "info", cmd_info, "", "ABI version, modes, flags and limits of the loaded module" },
+	{ "send", cmd_send, "DEST FILE[:OFF[:LEN]]...", "send files (and a header/trailer) through /dev/zcopy" },
+	{ "recv", cmd_recv, "[HOST:]PORT|PATH", "receive and checksum (a sink)" },
+	{ "stats", cmd_stats, "[--id N|--reset]", "per-mode totals and recent transfers (debugfs)" },
 };
 
 static void usage(FILE *f)
 {
 	fputs("usage: zcopy [-j|--json] COMMAND [ARGS]\n\ncommands:\n", f);
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		fprintf(f, "  %-8s %-20s %s\n", cmds[i].name, cmds[i].args, cmds[i].help);
+		fprintf(f, "  %-7s %-26s %s\n", cmds[i].name, cmds[i].args, cmds[i].help);
 	fputs("\noptions:\n  -j, --json   JSON output\n  -h, --help   this text\n", f);
 }
 
@@ -50,8 +55,15 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		if (!strcmp(argv[optind], cmds[i].name))
-			return cmds[i].fn(argc - optind, argv + optind);
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (!strcmp(argv[optind], cmds[i].name)) {
+			char **sub = argv + optind;
+
+			/* each subcommand parses its own options from its name on */
+			argc -= optind;
+			optind = 1;
+			return cmds[i].fn(argc, sub);
+		}
+	}
 	return err_usage("unknown command '%s'", argv[optind]);
 }

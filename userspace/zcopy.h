@@ -4,6 +4,8 @@
 #define ZCOPY_TOOL_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 /* Exit codes scripts can trust. */
 enum {
@@ -23,6 +25,15 @@ struct cmd {
 extern bool opt_json;
 
 int cmd_info(int argc, char **argv);
+int cmd_load(int argc, char **argv);
+int cmd_unload(int argc, char **argv);
+int cmd_send(int argc, char **argv);
+int cmd_recv(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+
+/* cmd_recv.c: the checksum of the sink, the same as the selftests' */
+#define FNV1A_INIT	0xcbf29ce484222325ULL
+uint64_t fnv1a(uint64_t h, const void *p, size_t n);
 
 /* device.c */
 int zcopy_open_device(void);

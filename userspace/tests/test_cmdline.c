@@ -26,6 +26,22 @@ static const struct row rows[] = {
 	/* not the device: the ioctl fails, an operational error */
 	{ { "info" }, 1 },
 	{ { "-j", "info" }, 1 },
+	{ { "send" }, 2 },
+	{ { "send", "127.0.0.1:9" }, 2 },
+	{ { "send", "--help" }, 0 },
+	{ { "send", "-m", "fast", "127.0.0.1:9", "f" }, 2 },
+	{ { "send", "127.0.0.1:9", "f:-1" }, 2 },
+	{ { "send", "127.0.0.1:9", "/nonexistent/file" }, 1 },
+	{ { "send", "--bogus", "127.0.0.1:9", "f" }, 2 },
+	{ { "recv" }, 2 },
+	{ { "recv", "1", "2" }, 2 },
+	{ { "recv", "--help" }, 0 },
+	{ { "stats", "--id", "1", "--reset" }, 2 },
+	{ { "stats", "extra" }, 2 },
+	{ { "stats", "--help" }, 0 },
+	{ { "load", "--help" }, 0 },
+	{ { "load", "zcopy", "notaparam" }, 2 },
+	{ { "unload", "extra" }, 2 },
 };
 
 static int run(const char *tool, const struct row *r)
