@@ -69,9 +69,11 @@ module-test-kernels: deps
 userspace: deps
 	@$(MAKE) --no-print-directory -C userspace O=$(O)/userspace
 
-selftests: kernel-tree
+# the VM runs the tool from the selftests directory (tool_test)
+selftests: kernel-tree userspace
 	@$(MAKE) --no-print-directory -C selftests/zcopy \
 		KSFT_INC=$(KTREE)/tools/testing/selftests OUT=$(O)/selftests
+	@cp $(O)/userspace/zcopy $(O)/selftests/zcopy
 
 # --- checks -------------------------------------------------------------------
 

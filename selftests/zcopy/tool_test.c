@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The zcopy tool end to end, as a user runs it: recv as a sink, send a
+ * header and a file through the device, stats for the transfer, and
+ * unload/load through libkmod; every step's JSON output is checked.
+ * The tool is ./zcopy (the VM copies it next to the tests) or $ZCOPY_TOOL.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "zcopy_util.h"
+
+#define SOCK_PATH	"/tmp/zcopy-tool.sock"
+
+static const char *tool(void)
+{
+	const char *t = getenv("ZCOPY_TOOL");
+
+	return t ? t : "./zcopy";
+}
+
+/* run the tool with a shell command line; its stdout into @out */
+static int run(char *out, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int run(char *out, size_t len, const char *fmt, ...)
+{
+	char args[1024], cmd[1200];
+	size_t n = 0;
+	va_list ap;
+	FILE *p;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof(args), fmt, ap);
+	va_end(ap);
+	snprintf(cmd, sizeof(cmd), "%s %s", tool(), args);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	if (out) {
+		n = fread(out, 1, len - 1, p);
+		out[n] = '\0';
+	} else {
+		char sink[4096];
+
+		while (fread(sink, 1, sizeof(sink), p) > 0)
+			;
+	}
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* "key":NUMBER from a JSON object */
+static int json_u64(const char *json, const char *key, uint64_t *v)
+{
+	char pat[80];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	p = strstr(json, pat);
+	if (!p)
+		return -1;
+	return sscanf(p + strlen(pat), "%" SCNu64, v) == 1 ? 0 : -1;
+}
+
+/* "key":"STRING" */
+static int json_str(const char *json, const char *key, char *v, size_t len)
+{
+	char pat[80];
+	const char *p, *e;
+
+	snprintf(pat, sizeof(pat), "\"%s\":\"", key);
+	p = strstr(json, pat);
+	if (!p)
+		return -1;
+	p += strlen(pat);
+	e = strchr(p, '"');
+	if (!e || (size_t)(e - p) >= len)
+		return -1;
+	memcpy(v, p, e - p);
+	v[e - p] = '\0';
+	return 0;
+}
+
+TEST(info)
+{
+	char out[4096];
+	uint64_t v;
+
+	ASSERT_EQ(0, run(out, sizeof(out), "-j info"));
+	ASSERT_EQ(0, json_u64(out, "abi_version", &v)) TH_LOG("%s", out);
+	EXPECT_EQ(ZCOPY_ABI_VERSION, v);
+	ASSERT_EQ(0, json_u64(out, "max_descs", &v));
+	EXPECT_EQ(1024, v);
+}
+
+/* recv | send | stats, with a header, over a UNIX socket and TCP */
+TEST(send_recv_stats)
+{
+	static const char hdr[] = "HEADER";
+	static char buf[4 * ZC_MIB];
+	char path[256], sent[4096], got[8192], stats[4096], hex[17], want_hex[17];
+	uint64_t bytes, id, v, want;
+	size_t size = 3 * ZC_MIB + 7;
+	int fd, pfd[2];
+	pid_t pid;
+
+	fd = zc_make_file(path, sizeof(path), "tool.dat", size, 12);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ((ssize_t)size, pread(fd, buf, size, 0));
+	want = zc_hash(zc_hash(ZC_HASH_INIT, hdr, sizeof(hdr) - 1), buf, size);
+	snprintf(want_hex, sizeof(want_hex), "%016" PRIx64, want);
+
+	unlink(SOCK_PATH);
+	ASSERT_EQ(0, pipe(pfd));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		char cmd[256];
+
+		dup2(pfd[1], 1);
+		snprintf(cmd, sizeof(cmd), "%s -j recv --once %s", tool(), SOCK_PATH);
+		execl("/bin/sh", "sh", "-c", cmd, NULL);
+		_exit(127);
+	}
+	close(pfd[1]);
+	for (int i = 0; i < 300 && access(SOCK_PATH, F_OK); i++)
+		usleep(10000);
+
+	ASSERT_EQ(0, run(sent, sizeof(sent), "-j send -m sg -H '%s' %s %s", hdr, SOCK_PATH, path));
+	waitpid(pid, NULL, 0);
+	got[read(pfd[0], got, sizeof(got) - 1)] = '\0';
+	close(pfd[0]);
+
+	ASSERT_EQ(0, json_u64(sent, "bytes", &bytes)) TH_LOG("%s", sent);
+	EXPECT_EQ(size + sizeof(hdr) - 1, bytes);
+	ASSERT_EQ(0, json_u64(sent, "cpu_copy_bytes", &v));
+	/* the header was copied; the file went by reference */
+	EXPECT_EQ(sizeof(hdr) - 1, v);
+	ASSERT_EQ(0, json_u64(got, "bytes", &v)) TH_LOG("%s", got);
+	EXPECT_EQ(bytes, v);
+	ASSERT_EQ(0, json_str(got, "fnv1a64", hex, sizeof(hex)));
+	EXPECT_STREQ(want_hex, hex);
+
+	/* the transfer's record, through the tool */
+	ASSERT_EQ(0, json_u64(sent, "first_id", &id));
+	ASSERT_EQ(0, run(stats, sizeof(stats), "-j stats --id %" PRIu64, id));
+	ASSERT_EQ(0, json_u64(stats, "bytes_sent", &v)) TH_LOG("%s", stats);
+	EXPECT_EQ(bytes, v);
+	ASSERT_EQ(0, run(stats, sizeof(stats), "-j stats"));
+	EXPECT_NE(NULL, strstr(stats, "\"totals\":[{\"mode\":\"auto\""));
+	EXPECT_EQ(1, run(NULL, 0, "stats --id 999999999 2>/dev/null"));
+	close(fd);
+	unlink(path);
+}
+
+/* send refuses a bad destination with an operational error */
+TEST(send_errors)
+{
+	EXPECT_EQ(1, run(NULL, 0, "send /nonexistent.sock /etc/hostname 2>/dev/null"));
+	EXPECT_EQ(2, run(NULL, 0, "send -m nosuchmode 127.0.0.1:1 /etc/hostname 2>/dev/null"));
+}
+
+/* unload and load through libkmod; refused while the device is open */
+TEST(unload_load)
+{
+	const char *ko = getenv("ZCOPY_KO");
+	int fd;
+
+	if (!ko)
+		SKIP(return, "ZCOPY_KO is not set");
+	fd = zc_dev();
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(1, run(NULL, 0, "unload 2>/dev/null"));
+	close(fd);
+	EXPECT_EQ(0, run(NULL, 0, "unload"));
+	EXPECT_EQ(1, run(NULL, 0, "unload 2>/dev/null"));
+	EXPECT_EQ(0, run(NULL, 0, "load %s", ko));
+	EXPECT_EQ(1, run(NULL, 0, "load %s 2>/dev/null", ko));
+	for (int i = 0; i < 200 && access("/dev/zcopy", F_OK); i++)
+		usleep(10000);
+	EXPECT_EQ(0, access("/dev/zcopy", F_OK));
+}
+
+TEST_HARNESS_MAIN
