@@ -11,7 +11,7 @@ rm -rf "$demo" && mkdir -p "$demo"
 cp "$here/demo-guest.sh" "$demo/demo"
 cp "$O/userspace/zcopy" "$demo/zcopy"
 echo demo >"$demo/tests"
-echo timeout=120 >"$demo/settings"
+echo timeout=300 >"$demo/settings"
 
 "$here/../../scripts/kernel-image.sh" "$kver" "$kdir/image"
 "$here/mkinitramfs.sh" "$kver" "$kdir/image" "$kdir/src/zcopy.ko" "$demo" "$kdir/demo.cpio.gz"
