@@ -14,6 +14,7 @@
  * notification, so under SYNC their page-cache data is sent by copy.
  */
 #include <linux/completion.h>
+#include <linux/module.h>
 #include <linux/refcount.h>
 #include <linux/skbuff.h>
 #include <linux/slab.h>
@@ -34,8 +35,10 @@ struct zcopy_sync {
 
 static void zcopy_sync_put(struct zcopy_sync *s)
 {
-	if (refcount_dec_and_test(&s->users))
+	if (refcount_dec_and_test(&s->users)) {
 		kfree(s);
+		module_put(THIS_MODULE);
+	}
 }
 
 /* called for every skb release, and once for our own reference */
@@ -61,6 +64,11 @@ struct zcopy_sync *zcopy_sync_new(void)
 
 	if (!s)
 		return NULL;
+	/*
+	 * The stack may call zcopy_sync_complete() after the ioctl returned
+	 * (a fatal signal ended the wait): the module stays until then.
+	 */
+	__module_get(THIS_MODULE);
 	init_completion(&s->released);
 	refcount_set(&s->users, 2);
 	refcount_set(&s->ubuf.refcnt, 1);

@@ -17,6 +17,7 @@
 #include <linux/zcopy.h>
 
 #include "net.h"
+#include "nic.h"
 #include "output.h"
 #include "range.h"
 #include "zcopy.h"
@@ -333,6 +334,15 @@ int cmd_send(int argc, char **argv)
 	sock = net_connect(argv[optind]);
 	if (sock < 0)
 		goto out;
+
+	/* say up front when the path will make the kernel copy anyway */
+	if (!net_is_unix(argv[optind])) {
+		struct nic_features f;
+
+		if (!route_features(argv[optind], &f) && !f.sg)
+			fprintf(stderr, "zcopy: the route to %s leaves through %s, which has no "
+				"scatter-gather: expect CPU copies\n", argv[optind], f.ifname);
+	}
 
 	t0 = now();
 	send_all(dev, sock, &o, d, n, total, &res);

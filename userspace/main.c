@@ -18,6 +18,9 @@ static const struct cmd cmds[] = {
 	{ "send", cmd_send, "DEST FILE[:OFF[:LEN]]...", "send files (and a header/trailer) through /dev/zcopy" },
 	{ "recv", cmd_recv, "[HOST:]PORT|PATH", "receive and checksum (a sink)" },
 	{ "stats", cmd_stats, "[--id N|--reset]", "per-mode totals and recent transfers (debugfs)" },
+	{ "nic", cmd_nic, "IFACE", "scatter-gather, checksum offload, TSO of an interface" },
+	{ "route", cmd_route, "HOST[:PORT]", "the same, for the interface toward a destination" },
+	/* "bench" (the benchmark) comes next */
 };
 
 static void usage(FILE *f)

@@ -30,6 +30,12 @@ int cmd_unload(int argc, char **argv);
 int cmd_send(int argc, char **argv);
 int cmd_recv(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_nic(int argc, char **argv);
+int cmd_route(int argc, char **argv);
+
+/* cmd_nic.c: the features of the interface toward DEST (HOST[:PORT]) */
+struct nic_features;
+int route_features(const char *dest, struct nic_features *f);
 
 /* cmd_recv.c: the checksum of the sink, the same as the selftests' */
 #define FNV1A_INIT	0xcbf29ce484222325ULL

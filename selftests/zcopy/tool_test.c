@@ -163,6 +163,29 @@ TEST(send_recv_stats)
 	unlink(path);
 }
 
+/* the features ethtool reports, through the tool's netlink code */
+TEST(nic_and_route)
+{
+	char out[4096], v[64];
+
+	ASSERT_EQ(0, run(out, sizeof(out), "-j nic lo"));
+	ASSERT_EQ(0, json_str(out, "scatter_gather", v, sizeof(v))) TH_LOG("%s", out);
+	EXPECT_STREQ("on", v);
+	ASSERT_EQ(0, json_str(out, "dma", v, sizeof(v)));
+	EXPECT_EQ(0, strncmp(v, "no", 2));
+	ASSERT_EQ(0, run(out, sizeof(out), "-j route 127.0.0.1:80"));
+	ASSERT_EQ(0, json_str(out, "interface", v, sizeof(v)));
+	EXPECT_STREQ("lo", v);
+	/* the VM's virtio-net NIC: a real driver without scatter-gather */
+	ASSERT_EQ(0, run(out, sizeof(out), "-j nic eth0"));
+	ASSERT_EQ(0, json_str(out, "scatter_gather", v, sizeof(v))) TH_LOG("%s", out);
+	EXPECT_STREQ("off", v);
+	EXPECT_EQ(0, zc_sh("ethtool -k eth0 | grep -q '^scatter-gather: off'"));
+	ASSERT_EQ(0, json_str(out, "dma", v, sizeof(v)));
+	EXPECT_STREQ("yes", v);
+	EXPECT_EQ(1, run(NULL, 0, "nic nosuchdev 2>/dev/null"));
+}
+
 /* send refuses a bad destination with an operational error */
 TEST(send_errors)
 {

@@ -42,6 +42,10 @@ static const struct row rows[] = {
 	{ { "load", "--help" }, 0 },
 	{ { "load", "zcopy", "notaparam" }, 2 },
 	{ { "unload", "extra" }, 2 },
+	{ { "nic" }, 2 },
+	{ { "nic", "a", "b" }, 2 },
+	{ { "route" }, 2 },
+	{ { "route", "--help" }, 0 },
 };
 
 static int run(const char *tool, const struct row *r)
