@@ -20,6 +20,7 @@ static const struct cmd cmds[] = {
 	{ "stats", cmd_stats, "[--id N|--reset]", "per-mode totals and recent transfers (debugfs)" },
 	{ "nic", cmd_nic, "IFACE", "scatter-gather, checksum offload, TSO of an interface" },
 	{ "route", cmd_route, "HOST[:PORT]", "the same, for the interface toward a destination" },
+	{ "verify", cmd_verify, "[--dir D] [--large]", "compare the device with sendfile(2), case by case" },
 	/* "bench" (the benchmark) comes next */
 };
 

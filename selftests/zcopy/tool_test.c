@@ -186,6 +186,26 @@ TEST(nic_and_route)
 	EXPECT_EQ(1, run(NULL, 0, "nic nosuchdev 2>/dev/null"));
 }
 
+/* a fixture only for its timeout: 6.1's harness has no TEST_TIMEOUT */
+FIXTURE(slow) {};
+FIXTURE_SETUP(slow) {}
+FIXTURE_TEARDOWN(slow) {}
+
+/* the user-facing differential checker agrees: no case differs */
+TEST_F_TIMEOUT(slow, verify, 400)
+{
+	char out[65536];
+	uint64_t cases, differ;
+
+	EXPECT_EQ(0, run(out, sizeof(out), "-j verify --dir %s", zc_data_dir()))
+		TH_LOG("%.2000s", out);
+	ASSERT_EQ(0, json_u64(out, "cases", &cases)) TH_LOG("%.2000s", out);
+	ASSERT_EQ(0, json_u64(out, "differ", &differ));
+	/* 6 sizes x 4 modes x 2 transports x 2 x 6 offsets x 3 lengths, + 12 bad files */
+	EXPECT_EQ(1740, cases);
+	EXPECT_EQ(0, differ);
+}
+
 /* send refuses a bad destination with an operational error */
 TEST(send_errors)
 {

@@ -46,6 +46,9 @@ static const struct row rows[] = {
 	{ { "nic", "a", "b" }, 2 },
 	{ { "route" }, 2 },
 	{ { "route", "--help" }, 0 },
+	{ { "verify", "extra" }, 2 },
+	{ { "verify", "--help" }, 0 },
+	{ { "verify" }, 1 },
 };
 
 static int run(const char *tool, const struct row *r)
