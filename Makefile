@@ -118,10 +118,17 @@ modules_install:
 	@test -n "$(KDIR)" || { echo 'no kernel headers: set KDIR=/path/to/headers'; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) $(KMAKE_FLAGS) modules_install
 
-install: modules_install userspace
+# the module only where there are headers to build it against
+install: userspace
 	install -D -m 0755 $(O)/userspace/zcopy $(DESTDIR)$(PREFIX)/sbin/zcopy
+	install -D -m 0644 userspace/zcopy.8 $(DESTDIR)$(PREFIX)/share/man/man8/zcopy.8
 	install -D -m 0644 uapi/linux/zcopy.h $(DESTDIR)$(PREFIX)/include/linux/zcopy.h
 	install -D -m 0644 userspace/60-zcopy.rules $(DESTDIR)/etc/udev/rules.d/60-zcopy.rules
+ifneq ($(KDIR),)
+	$(MAKE) modules_install
+else
+	@echo 'install: no kernel headers for the running kernel: module not installed (set KDIR)'
+endif
 
 dkms-install:
 	@test -n "$(VERSION)"
