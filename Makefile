@@ -116,6 +116,7 @@ demo: all
 
 modules_install:
 	@test -n "$(KDIR)" || { echo 'no kernel headers: set KDIR=/path/to/headers'; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) $(KMAKE_FLAGS) modules
 	$(MAKE) -C $(KDIR) M=$(CURDIR) $(KMAKE_FLAGS) modules_install
 
 # the module only where there are headers to build it against
