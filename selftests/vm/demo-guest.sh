@@ -4,9 +4,15 @@ cd "$(dirname "$0")"
 step() { printf '\n$ %s\n' "$*"; "$@"; }
 
 step uname -r
+echo "# init loaded the module with modprobe; reload it through the tool (libkmod)"
+step ./zcopy unload
+step ./zcopy load "/lib/modules/$(uname -r)/extra/zcopy.ko"
+sleep 1
 step modinfo zcopy
 step ls -l /dev/zcopy
 step ./zcopy info
+step ./zcopy nic lo
+step ./zcopy nic eth0
 
 echo
 echo "# a 32 MiB file on the VM's ext4 disk (virtio-blk), cold in the page cache"
@@ -33,6 +39,9 @@ echo
 echo "# what the sink received, per connection"
 cat /tmp/recv.log
 step ./zcopy stats
+echo
+echo "# the device against sendfile(2), case by case"
+step ./zcopy verify --dir /mnt/data
 echo
 echo "TAP version 13"
 echo "1..0 # demo"
