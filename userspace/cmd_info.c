@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* zcopy info: what the loaded module supports (ZCOPY_IOC_INFO). */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -9,6 +10,29 @@
 
 #include "output.h"
 #include "zcopy.h"
+
+/* the module's parameters, as sysfs shows them (numbers) */
+static void print_params(void)
+{
+	static const char *const names[] = { "direct_threshold", "ring_size" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char path[96], label[64];
+		unsigned long long v;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/sys/module/zcopy/parameters/%s", names[i]);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fscanf(f, "%llu", &v) == 1) {
+			snprintf(label, sizeof(label), "param %s:", names[i]);
+			snprintf(path, sizeof(path), "param_%s", names[i]);
+			out_u64(path, label, v);
+		}
+		fclose(f);
+	}
+}
 
 int cmd_info(int argc, char **argv)
 {
@@ -37,6 +61,7 @@ int cmd_info(int argc, char **argv)
 	out_u64("max_buf_bytes", "max buffer bytes:", info.max_buf_bytes);
 	out_u64("max_xfer_bytes", "max transfer bytes:", info.max_xfer_bytes);
 	out_u64("direct_threshold", "direct threshold:", info.direct_threshold);
+	print_params();
 	out_close();
 	return EXIT_OK;
 }

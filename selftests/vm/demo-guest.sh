@@ -29,6 +29,8 @@ echo "# SG on a cold file: no CPU copies, the disk read it (dma_in_bytes)"
 step ./zcopy send -m sg 127.0.0.1:7000 /mnt/data/demo.dat
 echo "# SG again, warm: no disk reads either"
 step ./zcopy send -m sg 127.0.0.1:7000 /mnt/data/demo.dat
+echo "# the same file with sendfile(2), for comparison (the kernel keeps no counters)"
+step ./zcopy send -m sendfile 127.0.0.1:7000 /mnt/data/demo.dat
 echo "# COPY, the read+write baseline: two CPU copies of every byte"
 step ./zcopy send -m copy 127.0.0.1:7000 /mnt/data/demo.dat
 echo "# DIRECT: read with direct I/O into the module's pages, the page cache untouched"
