@@ -101,19 +101,27 @@ ssize_t zcopy_sync_send_pages(struct zcopy_sync *s, struct socket *sock,
  * zcopy_sync_wait - drop our reference and wait for the stack's
  * @s: the notification; freed here or by the last skb
  * @c: counters: the copies the stack reported are added
+ * @timeo: how long to wait: the socket's send timeout, 0 when non-blocking
  *
- * Return: 0, or -EINTR when a fatal signal ended the wait.
+ * Data queued behind a peer that does not read is never released, so the
+ * wait keeps the socket's blocking rules rather than sleeping forever.
+ *
+ * Return: 0; -EAGAIN when @timeo passed, -EINTR when a signal came first:
+ * then pages of the file may still be referenced.
  */
-int zcopy_sync_wait(struct zcopy_sync *s, struct zcopy_counters *c)
+int zcopy_sync_wait(struct zcopy_sync *s, struct zcopy_counters *c, long timeo)
 {
-	int ret;
+	long left;
+	int ret = 0;
 
 	zcopy_sync_complete(NULL, &s->ubuf, true);
-	ret = wait_for_completion_killable(&s->released);
-	if (!ret) {
+	left = wait_for_completion_interruptible_timeout(&s->released, timeo);
+	if (left > 0 || completion_done(&s->released)) {
 		c->cpu_copy_bytes += atomic64_read(&s->copied_bytes);
 		c->cpu_copy_ops += atomic64_read(&s->copied_ops);
+	} else {
+		ret = left < 0 ? -EINTR : -EAGAIN;
 	}
 	zcopy_sync_put(s);
-	return ret ? -EINTR : 0;
+	return ret;
 }

@@ -268,8 +268,13 @@ long zcopy_ioctl_xfer(void __user *uarg)
 
 	ret = zcopy_call_send(&call, x, &error);
 	/* the stack's references go before the socket's file reference */
-	if (x->sync && zcopy_sync_wait(x->sync, &x->c) && !error)
-		error = EINTR;
+	if (x->sync) {
+		long timeo = sock_sndtimeo(x->sock->sk, x->msg_flags & MSG_DONTWAIT);
+		int err = zcopy_sync_wait(x->sync, &x->c, timeo);
+
+		if (err && !error)
+			error = -err;
+	}
 	zcopy_sock_put(x);
 
 	x->c.duration_ns = ktime_get_ns() - start;

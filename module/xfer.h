@@ -95,7 +95,7 @@ struct zcopy_sync *zcopy_sync_new(void);
 ssize_t zcopy_sync_send_pages(struct zcopy_sync *s, struct socket *sock,
 			      struct bio_vec *bv, unsigned int n, size_t len,
 			      int flags);
-int zcopy_sync_wait(struct zcopy_sync *s, struct zcopy_counters *c);
+int zcopy_sync_wait(struct zcopy_sync *s, struct zcopy_counters *c, long timeo);
 void zcopy_sync_complete(struct sk_buff *skb, struct ubuf_info *uarg,
 			 bool zerocopy_success);
 void zcopy_compat_ubuf_init(struct ubuf_info *uarg);

@@ -101,4 +101,33 @@ TEST_F(sync, without_sync_peer_sees_new_bytes)
 	EXPECT_EQ(0, x.counters.cpu_copy_bytes);
 }
 
+/*
+ * Data queued behind a peer that does not read is never released: a
+ * non-blocking SYNC call returns what it sent, with EAGAIN in error,
+ * instead of sleeping forever.
+ */
+TEST_F(sync, nonblocking_does_not_wait_forever)
+{
+	char path[256];
+	struct zcopy_desc d;
+	struct zcopy_xfer x;
+	int fd;
+	long ret;
+
+	if (variant->t == ZC_UNIX)
+		SKIP(return, "UNIX sockets send page-cache data by copy under SYNC: no wait");
+	fd = zc_make_file(path, sizeof(path), "sync-big.dat", 16 * ZC_MIB, 12);
+	ASSERT_LE(0, fd);
+	d = zc_file(fd, 0, 0);
+	ret = zc_xfer(self->dev, self->snd, ZCOPY_MODE_SG, ZCOPY_F_SYNC | ZCOPY_F_NONBLOCK,
+		      &d, 1, &x);
+	EXPECT_LT(0, ret);
+	EXPECT_GT(16 * ZC_MIB, ret);
+	EXPECT_EQ(EAGAIN, x.error);
+	close(fd);
+	unlink(path);
+	close(self->snd);
+	close(self->rcv);
+}
+
 TEST_HARNESS_MAIN
