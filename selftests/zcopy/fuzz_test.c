@@ -27,6 +27,7 @@
 #include "zcopy_util.h"
 
 #define NFDS	24
+#define MAX_N	4	/* descriptors per call */
 
 static uint64_t rng;
 
@@ -143,7 +144,7 @@ TEST_F_TIMEOUT(fuzz, random_calls, 600)
 		(uint64_t)INT64_MAX, (uint64_t)-1,
 	};
 	static char buf[80000];
-	struct zcopy_desc d[8];
+	struct zcopy_desc d[MAX_N];
 	const char *env = getenv("ZCOPY_FUZZ_SEED");
 	unsigned long calls = getenv("ZCOPY_FUZZ_CALLS") ?
 			      strtoul(getenv("ZCOPY_FUZZ_CALLS"), NULL, 0) : 20000;
@@ -156,7 +157,7 @@ TEST_F_TIMEOUT(fuzz, random_calls, 600)
 	for (unsigned long c = 0; c < calls; c++) {
 		unsigned char arg[sizeof(struct zcopy_xfer) + 16];
 		struct zcopy_xfer *x = (void *)arg;
-		unsigned int n = 1 + rnd() % 4;
+		unsigned int n = 1 + rnd() % MAX_N;
 		long ret;
 
 		for (unsigned int i = 0; i < n; i++) {

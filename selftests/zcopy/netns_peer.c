@@ -155,12 +155,13 @@ int zc_peer_finish(struct zc_peer *p)
 		waitpid(p->pid, &status, 0);
 	}
 	close(p->ctl);
-	if (p->link == ZC_VIRTIO)
+	if (p->link == ZC_VIRTIO) {
 		wait_for_link("eth1");
-	else
-		zc_sh("ip link del vz0 2>/dev/null");
-	/* the address goes with the link; for eth0 it stays: remove it */
-	if (p->link == ZC_VIRTIO)
+		/* eth0 stays, with its address: remove it for the next test */
 		zc_sh("ip addr flush dev eth0");
+	} else {
+		/* deleting one end deletes the pair, addresses and all */
+		zc_sh("ip link del vz0 2>/dev/null");
+	}
 	return ret;
 }
