@@ -19,7 +19,7 @@ PREFIX		?= /usr/local
 KMAKE_FLAGS	:= ZCOPY_VERSION=$(VERSION) W=1 KCFLAGS=-Werror
 
 .PHONY: all deps module module-test-kernels userspace selftests kernel-tree \
-	style sparse check check-host check-vm demo modules_install install \
+	style sparse check check-host check-vm demo bench modules_install install \
 	dkms-install clean help
 
 all: deps module userspace selftests
@@ -28,6 +28,7 @@ help:
 	@echo 'make            build the module (test kernels, or KDIR), the tool, the selftests'
 	@echo 'make check      host tests, style, sparse, then the kselftests in QEMU on each test kernel'
 	@echo 'make demo       boot the VM and show the module at work'
+	@echo 'make bench      the benchmark in the VM (BENCH_KERNEL=6.12|6.1, BENCH_KIND=full|quick)'
 	@echo 'make deps       install the Debian packages needed (no-op when present)'
 	@echo 'make style      checkpatch on module/ and uapi/'
 	@echo 'make sparse     sparse on the module, for each test kernel'
@@ -112,6 +113,15 @@ check: deps
 demo: all
 	@selftests/vm/demo.sh $(O) $(word 2,$(TEST_KERNELS))
 
+# The benchmark in the VM: BENCH_KERNEL=6.1 for the sendpage-era kernel,
+# BENCH_KIND=quick for a short run that only shows everything works.
+BENCH_KERNEL	?= 6.12
+BENCH_KIND	?= full
+bench: all
+	@k=$$(echo $(TEST_KERNELS) | tr ' ' '\n' | grep '^$(BENCH_KERNEL)\.' | head -n 1); \
+	test -n "$$k" || { echo 'bench: no test kernel $(BENCH_KERNEL).*'; exit 1; }; \
+	selftests/vm/bench.sh $(O) $$k $(BENCH_KIND)
+
 # --- installation -----------------------------------------------------------
 
 modules_install:
@@ -142,3 +152,6 @@ dkms-install:
 clean:
 	rm -rf $(O)
 	-test -z "$(KDIR)" || $(MAKE) -C $(KDIR) M=$(CURDIR) clean
+
+# make check-debug (debug kernels, KASAN/kmemleak/lockdep, coverage)
+include mk/check-debug.mk

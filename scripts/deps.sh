@@ -11,7 +11,8 @@ set -eu
 PKGS="build-essential pkg-config kmod libkmod-dev
 libnl-3-dev libnl-genl-3-dev libnl-route-3-dev
 qemu-system-x86 busybox-static cpio xz-utils zstd e2fsprogs iproute2 ethtool
-sparse linux-source-6.1 coreutils gawk"
+sparse linux-source-6.1 coreutils gawk gnuplot-nox
+flex bison bc libelf-dev libssl-dev"
 
 BPO=bookworm-backports
 BPO_LIST=/etc/apt/sources.list.d/zcopy-backports.sources
@@ -24,6 +25,9 @@ done
 have_hdr() { ls -d /usr/src/linux-headers-"$1"*-amd64 >/dev/null 2>&1; }
 have_hdr 6.1. || missing="$missing linux-headers-6.1"
 have_hdr 6.12. || missing="$missing linux-headers-6.12"
+# make check-debug's second kernel source: bookworm-backports, like the headers
+dpkg-query -W -f='${Status}\n' linux-source-6.12 2>/dev/null | grep -q '^install ok installed' ||
+	missing="$missing linux-source-6.12"
 [ -z "$missing" ] && exit 0
 
 echo "deps: installing:$missing" >&2
@@ -47,8 +51,10 @@ if [ ! -e "$BPO_LIST" ]; then
 	fi
 fi
 
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends $PKGS linux-headers-amd64 >/dev/null
+# another apt (an unattended upgrade, a second make) may hold the lock: wait for it
+APT="apt-get -o DPkg::Lock::Timeout=600"
+$APT update -qq
+$APT install -y -qq --no-install-recommends $PKGS linux-headers-amd64 >/dev/null
 
 # The 6.12 headers: ask the backports metapackage which versioned package it
 # points at and install that one alone (installing the metapackage itself
@@ -58,5 +64,7 @@ ver=$(apt-cache madison linux-headers-amd64 |
 hdr=$(apt-cache show "linux-headers-amd64=$ver" |
 	sed -n 's/^Depends: .*\(linux-headers-6\.[0-9.+a-z-]*-amd64\).*/\1/p' | head -n 1)
 [ -n "$hdr" ] || { echo "deps: cannot resolve the $BPO kernel headers" >&2; exit 1; }
-apt-get install -y -qq --no-install-recommends -t "$BPO" "$hdr" >/dev/null
+$APT install -y -qq --no-install-recommends -t "$BPO" "$hdr" >/dev/null
+# -t: the backports build, the same upstream version as the 6.12 headers
+$APT install -y -qq --no-install-recommends -t "$BPO" linux-source-6.12 >/dev/null
 echo "deps: done" >&2

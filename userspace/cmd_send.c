@@ -21,6 +21,7 @@
 #include "nic.h"
 #include "output.h"
 #include "range.h"
+#include "xfer.h"
 #include "zcopy.h"
 
 #define MAX_FILES	1000
@@ -170,33 +171,6 @@ static int resolve(struct zcopy_desc *d, const struct file_range *r, const char 
 	return EXIT_OK;
 }
 
-static void add_counters(struct zcopy_counters *sum, const struct zcopy_counters *c)
-{
-	const uint64_t *a = (const uint64_t *)c;
-	uint64_t *s = (uint64_t *)sum;
-
-	for (size_t i = 0; i < sizeof(*c) / sizeof(uint64_t); i++)
-		s[i] += a[i];
-}
-
-/* move the cursor past @bytes that went out */
-static void advance(struct zcopy_desc *d, unsigned int n, unsigned int *i, uint64_t bytes)
-{
-	while (*i < n && (bytes || !d[*i].len)) {
-		uint64_t k = bytes < d[*i].len ? bytes : d[*i].len;
-
-		d[*i].len -= k;
-		if (d[*i].type == ZCOPY_DESC_FILE)
-			d[*i].offset += k;
-		else
-			d[*i].addr += k;
-		bytes -= k;
-		if (d[*i].len)
-			break;
-		(*i)++;
-	}
-}
-
 struct send_result {
 	uint64_t sent;
 	unsigned int calls;
@@ -220,7 +194,7 @@ static void send_all(int dev, int sock, const struct send_opts *o,
 	double t0 = now();
 	unsigned int i = 0;
 
-	advance(d, n, &i, 0);
+	desc_advance(d, n, &i, 0);
 	while (i < n) {
 		uint64_t budget = progress ? PROGRESS_CHUNK : UINT64_MAX;
 		struct zcopy_xfer x = {
@@ -243,7 +217,7 @@ static void send_all(int dev, int sock, const struct send_opts *o,
 		if (x.xfer_id) {
 			res->first_id = res->first_id ? res->first_id : x.xfer_id;
 			res->last_id = x.xfer_id;
-			add_counters(&res->c, &x.counters);
+			counters_add(&res->c, &x.counters);
 			res->calls++;
 		}
 		if (ret < 0) {
@@ -253,7 +227,7 @@ static void send_all(int dev, int sock, const struct send_opts *o,
 		if (ret == 0)
 			break;	/* the files ended early */
 		res->sent += ret;
-		advance(d, n, &i, ret);
+		desc_advance(d, n, &i, ret);
 		if (progress && now() - t0 > 1)
 			fprintf(stderr, "\r%llu of %llu bytes (%.0f%%)",
 				(unsigned long long)res->sent, (unsigned long long)total,
@@ -273,7 +247,7 @@ static void send_classic(int sock, struct zcopy_desc *d, unsigned int n,
 {
 	unsigned int i = 0;
 
-	advance(d, n, &i, 0);
+	desc_advance(d, n, &i, 0);
 	while (i < n) {
 		ssize_t ret;
 
@@ -294,7 +268,7 @@ static void send_classic(int sock, struct zcopy_desc *d, unsigned int n,
 		if (ret == 0)
 			break;
 		res->sent += ret;
-		advance(d, n, &i, ret);
+		desc_advance(d, n, &i, ret);
 	}
 }
 

@@ -21,7 +21,7 @@ static const struct cmd cmds[] = {
 	{ "nic", cmd_nic, "IFACE", "scatter-gather, checksum offload, TSO of an interface" },
 	{ "route", cmd_route, "HOST[:PORT]", "the same, for the interface toward a destination" },
 	{ "verify", cmd_verify, "[--dir D] [--large]", "compare the device with sendfile(2), case by case" },
-	/* "bench" (the benchmark) comes next */
+	{ "bench", cmd_bench, "[OPTIONS] DEST", "every file-to-socket method, measured in one run" },
 };
 
 static void usage(FILE *f)

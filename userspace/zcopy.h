@@ -33,6 +33,7 @@ int cmd_stats(int argc, char **argv);
 int cmd_nic(int argc, char **argv);
 int cmd_route(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 
 /* cmd_nic.c: the features of the interface toward DEST (HOST[:PORT]) */
 struct nic_features;

@@ -6,14 +6,26 @@
 # host's loopback, then judge the run from what the guest reported:
 # QEMU's exit status alone means nothing (it is 0 after a guest panic).
 # Prints the KTAP summary and, last, "RESULT pass fail skip".
+#
+# Optional environment for `make check-debug` (unset: the plain run):
+#   ZCOPY_VM_APPEND  more kernel parameters; NAME=value ones the kernel does
+#                    not know reach init's environment (ZCOPY_FUZZ_CALLS=...)
+#   ZCOPY_VM_DATA=1  a fourth serial port, ttyS3, into OUTDIR/data.txt
 set -u
 kver=$1 image=$2 initrd=$3 out=$4
 here=$(cd "$(dirname "$0")" && pwd)
 limit=${ZCOPY_VM_TIMEOUT:-600}
+append=${ZCOPY_VM_APPEND:-}
+# word-split on purpose below: no fourth port at all unless asked for
+data_port=
+[ "${ZCOPY_VM_DATA:-0}" = 1 ] && data_port="-serial file:$out/data.txt"
+# the benchmark needs room for a 1 GiB file and its page cache
+mem=${ZCOPY_VM_MEM:-1G}
+disk=${ZCOPY_VM_DISK:-512M}
 
 rm -rf "$out" && mkdir -p "$out"
 # a fresh sparse ext4 disk each run
-truncate -s 512M "$out/disk.img"
+truncate -s "$disk" "$out/disk.img"
 mkfs.ext4 -q -F "$out/disk.img"
 
 # UDP ports for the NIC pair: derived from the PID so that parallel runs
@@ -22,13 +34,14 @@ p0=$((20000 + ($$ % 20000) * 2)) p1=$((20001 + ($$ % 20000) * 2))
 
 start=$(date +%s)
 timeout -k 10 "$limit" qemu-system-x86_64 \
-	-accel tcg -cpu max -m 1G -smp 2 \
+	-accel tcg -cpu max -m "$mem" -smp 2 \
 	-nodefaults -no-user-config -display none -no-reboot \
 	-kernel "$image/boot/vmlinuz-$kver" -initrd "$initrd" \
-	-append "console=ttyS0 quiet panic=-1 oops=panic panic_on_warn=1 softlockup_panic=1 hung_task_panic=1" \
+	-append "console=ttyS0 quiet panic=-1 oops=panic panic_on_warn=1 softlockup_panic=1 hung_task_panic=1${append:+ $append}" \
 	-serial "file:$out/console.log" \
 	-serial "file:$out/results.tap" \
 	-serial "file:$out/dmesg.log" \
+	$data_port \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 	-drive "file=$out/disk.img,if=virtio,format=raw" \
 	-netdev "socket,id=n0,udp=127.0.0.1:$p1,localaddr=127.0.0.1:$p0" \

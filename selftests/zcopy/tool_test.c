@@ -206,6 +206,74 @@ TEST_F_TIMEOUT(slow, verify, 400)
 	EXPECT_EQ(0, differ);
 }
 
+/* the median of @metric in the row of @method in @workload of a bench JSON */
+static int bench_metric(const char *json, const char *workload, const char *method,
+			const char *metric, double *v)
+{
+	char pat[160];
+	const char *row, *end;
+
+	snprintf(pat, sizeof(pat), "\"workload\":\"%s\",\"streams\":1,\"method\":\"%s\"",
+		 workload, method);
+	row = strstr(json, pat);
+	if (!row)
+		return -1;
+	end = strstr(row + 1, "\"workload\":");
+	snprintf(pat, sizeof(pat), "\"%s\":{", metric);
+	row = strstr(row, pat);
+	if (!row || (end && row > end))
+		return -1;
+	row = strstr(row, "\"median\":");
+	return row && sscanf(row + 9, "%lf", v) == 1 ? 0 : -1;
+}
+
+/*
+ * The benchmark's smoke run: every method and workload once, on small
+ * sizes.  No timing is asserted (TCG timings mean nothing); what must hold
+ * is that every byte arrived (the tool checks its sinks) and that the
+ * device's counters say what each mode is.
+ */
+TEST_F_TIMEOUT(slow, bench_smoke, 300)
+{
+	static const char *const methods[] = {
+		"read+write", "mmap+write", "sendfile", "splice",
+		"zcopy-copy", "zcopy-sg", "zcopy-direct", "zcopy-auto",
+	};
+	static char out[1 << 18];
+	double v;
+
+	ASSERT_EQ(0, run(out, sizeof(out), "-j bench --smoke -d %s 127.0.0.1:7411",
+			 zc_data_dir())) TH_LOG("%.2000s", out);
+	for (unsigned int i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+		EXPECT_EQ(0, bench_metric(out, "warm", methods[i], "throughput", &v))
+			TH_LOG("no warm row for %s", methods[i]);
+		EXPECT_EQ(0, bench_metric(out, "cold", methods[i], "throughput", &v))
+			TH_LOG("no cold row for %s", methods[i]);
+	}
+	EXPECT_EQ(0, bench_metric(out, "small", "cork+sendfile", "transfers_per_sec", &v));
+	EXPECT_EQ(0, bench_metric(out, "streams", "zcopy-sg", "throughput", &v));
+	/* loopback has scatter-gather: SG copies nothing, COPY copies twice */
+	ASSERT_EQ(0, bench_metric(out, "warm", "zcopy-sg", "cpu_copies", &v));
+	EXPECT_EQ(0, v);
+	ASSERT_EQ(0, bench_metric(out, "warm", "zcopy-copy", "cpu_copies", &v));
+	EXPECT_LE(1.99, v);
+	/* DIRECT reads the disk even when the file is cached, and caches nothing */
+	ASSERT_EQ(0, bench_metric(out, "warm", "zcopy-direct", "dma_copies", &v));
+	EXPECT_LE(1, v);
+	ASSERT_EQ(0, bench_metric(out, "cold", "zcopy-direct", "page_cache_growth", &v));
+	EXPECT_GT(1, v);
+	ASSERT_EQ(0, bench_metric(out, "cold", "sendfile", "page_cache_growth", &v));
+	EXPECT_LT(90, v);
+
+	/* a UNIX socket: no TCP_CORK, so the small workload's reference is sendfile */
+	ASSERT_EQ(0, run(out, sizeof(out), "-j bench --smoke -w warm,small -d %s %s",
+			 zc_data_dir(), SOCK_PATH)) TH_LOG("%.2000s", out);
+	EXPECT_EQ(0, bench_metric(out, "small", "zcopy-sg", "transfers_per_sec", &v));
+	EXPECT_NE(0, bench_metric(out, "small", "cork+sendfile", "transfers_per_sec", &v));
+	snprintf(out, sizeof(out), "rm -f %s/zcopy-bench-*.dat", zc_data_dir());
+	EXPECT_EQ(0, system(out));
+}
+
 /* send refuses a bad destination with an operational error */
 TEST(send_errors)
 {

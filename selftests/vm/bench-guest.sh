@@ -1,0 +1,67 @@
+#!/bin/sh
+# Runs inside the VM for `make bench`: `zcopy bench` on every transport,
+# then the results between markers on stdout for the host to collect.
+# Sizes and run counts come from bench.conf, written by bench.sh.
+set -u
+cd "$(dirname "$0")"
+. ./bench.conf
+data=${ZCOPY_DATA:-/mnt/data}
+out=/tmp/bench
+mkdir -p "$out"
+
+echo "machine: guest $(uname -r), $(nproc) vCPUs, $(awk '/MemTotal/ { print $2 / 1024 " MiB" }' /proc/meminfo)"
+
+# TCP between two network namespaces over a veth pair; ip netns keeps its
+# handles in /var/run/netns, the tool looks in /run/netns
+mkdir -p /var && ln -sfn /run /var/run
+ip netns add zbpeer
+ip link add vb0 type veth peer name vb1
+ip link set vb1 netns zbpeer
+ip addr add 192.0.2.1/24 dev vb0
+ip link set vb0 up
+ip -n zbpeer addr add 192.0.2.2/24 dev vb1
+ip -n zbpeer link set vb1 up
+ip -n zbpeer link set lo up
+
+rc=0 n=0
+bench() {
+	label=$1
+	shift
+	n=$((n + 1))
+	echo
+	echo "=== $label: zcopy bench $*"
+	./zcopy bench -d "$data" -r "$RUNS" --csv "$out/results.csv" \
+		--json "$out/$n-$label.json" --label "$label" "$@" || rc=1
+}
+
+ethtool -K vb0 sg on >/dev/null
+bench veth-sg --netns zbpeer -s "$SIZE" -w warm,small,streams \
+	--small "$SMALL" --streams "$STREAMS" 192.0.2.2:7100
+bench veth-sg --netns zbpeer -s "$COLD_SIZE" -w cold \
+	-M sendfile,zcopy-sg,zcopy-direct 192.0.2.2:7101
+# without scatter-gather the stack copies at segmentation: the CPU pays
+ethtool -K vb0 sg off >/dev/null
+ethtool -k vb0 | grep -E '^(scatter-gather|tcp-segmentation-offload):'
+bench veth-nosg --netns zbpeer -s "$OTHER_SIZE" -w warm,small --small "$SMALL" 192.0.2.2:7102
+ethtool -K vb0 sg on >/dev/null
+bench loopback -s "$OTHER_SIZE" -w warm,small --small "$SMALL" 127.0.0.1:7103
+bench unix -s "$OTHER_SIZE" -w warm,small --small "$SMALL" /tmp/zcopy-bench.sock
+rm -f "$data"/zcopy-bench-*.dat
+
+echo "=== BEGIN results.csv"
+cat "$out/results.csv"
+echo "=== END results.csv"
+echo "=== BEGIN results.json"
+first=1
+printf '['
+for f in "$out"/*.json; do
+	[ $first -eq 1 ] || printf ','
+	first=0
+	cat "$f"
+done
+echo ']'
+echo "=== END results.json"
+# KTAP for run-tests.sh: no test cases of its own; a failure shows in the exit status
+echo "TAP version 13"
+echo "1..0 # bench"
+exit $rc

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * One measured run: N sending threads, each on its own connection, and
+ * what it cost them.  CPU time and context switches come from each sending
+ * thread's own accounting (RUSAGE_THREAD), so the sinks' reading and the
+ * tool's bookkeeping are not charged to the method.  The clock runs from
+ * the first send to the last sink's EOF: bytes in a socket buffer are not
+ * "sent" until the receiver has them.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "net.h"
+#include "zcopy.h"
+
+struct stream {
+	const struct bench_job *job;
+	unsigned int idx;
+	struct bench_sender snd;
+	struct bench_tally tally;
+	struct rusage r0, r1;
+	pthread_t thread;
+	bool started;
+};
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double tv(const struct timeval *t)
+{
+	return t->tv_sec + t->tv_usec / 1e6;
+}
+
+/* the file's pages in the page cache now (mincore), or -1 */
+static int64_t cached_bytes(int fd)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	unsigned char *vec;
+	struct stat st;
+	int64_t n = 0;
+	size_t pages;
+	void *map;
+
+	if (fd < 0 || fstat(fd, &st) || !st.st_size)
+		return fd < 0 || st.st_size ? -1 : 0;
+	pages = (st.st_size + pg - 1) / pg;
+	map = mmap(NULL, st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		return -1;
+	vec = malloc(pages);
+	if (vec && !mincore(map, st.st_size, vec))
+		for (size_t i = 0; i < pages; i++)
+			n += vec[i] & 1;
+	else
+		n = -1;
+	free(vec);
+	munmap(map, st.st_size);
+	return n < 0 ? -1 : n * pg;
+}
+
+/* bytes the block device under the file has read, from its sysfs stat */
+static uint64_t disk_read_bytes(int fd)
+{
+	unsigned long long ios, merges, sectors = 0;
+	struct stat st;
+	char path[64];
+	FILE *f;
+
+	if (fd < 0 || fstat(fd, &st))
+		return 0;
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/stat",
+		 major(st.st_dev), minor(st.st_dev));
+	f = fopen(path, "re");
+	if (!f)
+		return 0;	/* tmpfs and friends: no device, no reads */
+	if (fscanf(f, "%llu %llu %llu", &ios, &merges, &sectors) != 3)
+		sectors = 0;
+	fclose(f);
+	return sectors * 512;
+}
+
+void bench_drop_cache(int fd)
+{
+	int d;
+
+	fdatasync(fd);
+	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+	/* root (the VM): everything, so that no metadata is cached either */
+	d = open("/proc/sys/vm/drop_caches", O_WRONLY | O_CLOEXEC);
+	if (d >= 0) {
+		sync();
+		if (write(d, "3", 1) != 1)
+			perror("drop_caches");
+		close(d);
+	}
+}
+
+static void *stream_main(void *arg)
+{
+	struct stream *s = arg;
+	const struct bench_job *j = s->job;
+	const struct bench_item *it = j->items + (size_t)s->idx * j->nitems;
+
+	getrusage(RUSAGE_THREAD, &s->r0);
+	for (unsigned int i = 0; i < j->nitems; i++)
+		if (bench_send_item(&s->snd, it + i, &s->tally))
+			break;
+	/* the end of the stream: the sink's read() returns 0 */
+	shutdown(s->snd.sock, SHUT_WR);
+	s->tally.syscalls++;
+	getrusage(RUSAGE_THREAD, &s->r1);
+	return NULL;
+}
+
+/* CPU copies the kernel path makes per payload byte, for the methods the device does not see */
+static unsigned int model_cpu_copies(enum bench_method m, const struct bench_path *p)
+{
+	/* a device without scatter-gather: one more copy, at segmentation */
+	unsigned int seg = p->known && !p->sg;
+
+	switch (m) {
+	case BM_READWRITE:	/* page cache -> buffer, buffer -> skb */
+		return 2 + seg;
+	case BM_MMAP:		/* mapping -> skb */
+		return 1 + seg;
+	default:		/* sendfile, splice: page references */
+		return seg;
+	}
+}
+
+static void summarise(const struct bench_job *j, struct stream *st, double secs,
+		      struct bench_sample *o)
+{
+	for (unsigned int i = 0; i < j->nstreams; i++) {
+		struct stream *s = &st[i];
+
+		o->user += tv(&s->r1.ru_utime) - tv(&s->r0.ru_utime);
+		o->sys += tv(&s->r1.ru_stime) - tv(&s->r0.ru_stime);
+		o->vcsw += s->r1.ru_nvcsw - s->r0.ru_nvcsw;
+		o->ivcsw += s->r1.ru_nivcsw - s->r0.ru_nivcsw;
+		o->bytes += s->tally.bytes;
+		o->syscalls += s->tally.syscalls;
+		o->items += s->tally.items;
+		o->cpu_copy += s->tally.dev.cpu_copy_bytes;
+		o->dma_in += s->tally.dev.dma_in_bytes;
+		o->dma_out += s->tally.dev.dma_out_bytes;
+	}
+	o->secs = secs;
+	o->copies_measured = bench_method_is_device(j->m);
+	if (!o->copies_measured) {
+		/* labelled "model" in the output: the kernel's path, not a count */
+		o->cpu_copy = o->bytes * model_cpu_copies(j->m, &j->path);
+		o->dma_out = j->path.known && j->path.hw ? o->bytes : 0;
+		o->dma_in = o->disk_read;
+	}
+}
+
+int bench_run(const struct bench_job *j, struct bench_sample *o)
+{
+	struct stream *st = calloc(j->nstreams, sizeof(*st));
+	struct bench_sink **sinks = calloc(j->nstreams, sizeof(*sinks));
+	int64_t cache0 = cached_bytes(j->file_fd), cache1, got = 0;
+	uint64_t disk0 = disk_read_bytes(j->file_fd);
+	unsigned int i, nsinks = 0;
+	double t0 = 0;
+	int ret = -1;
+
+	memset(o, 0, sizeof(*o));
+	if (!st || !sinks) {
+		err_errno("bench", ENOMEM);
+		goto out;
+	}
+	for (i = 0; i < j->nstreams; i++) {
+		int err = bench_sender_init(&st[i].snd, j->m, j->dev);
+
+		st[i].job = j;
+		st[i].idx = i;
+		if (err) {
+			err_errno("bench sender", -err);
+			goto out;
+		}
+		sinks[i] = bench_sink_start(j->ep);
+		if (!sinks[i])
+			goto out;
+		nsinks++;
+		st[i].snd.sock = net_connect(j->ep->dest);
+		if (st[i].snd.sock < 0)
+			goto out;
+	}
+	t0 = now();
+	for (i = 0; i < j->nstreams; i++) {
+		int err = pthread_create(&st[i].thread, NULL, stream_main, &st[i]);
+
+		if (err) {
+			err_errno("bench thread", err);
+			break;
+		}
+		st[i].started = true;
+	}
+	for (i = 0; i < j->nstreams; i++)
+		if (st[i].started)
+			pthread_join(st[i].thread, NULL);
+	ret = 0;
+	for (i = 0; i < j->nstreams; i++) {
+		if (!st[i].started)
+			ret = -1;
+		if (st[i].tally.error) {
+			fprintf(stderr, "zcopy: bench: %s, stream %u: %s\n",
+				bench_method_name(j->m), i, strerror(st[i].tally.error));
+			ret = -1;
+		}
+	}
+out:
+	/* EOF for every connection; on failure, cancel sinks still in accept() */
+	for (i = 0; st && i < j->nstreams && st[i].job; i++) {
+		if (st[i].snd.sock >= 0)
+			close(st[i].snd.sock);
+		bench_sender_fini(&st[i].snd);
+	}
+	for (i = 0; i < nsinks; i++) {
+		int64_t n = -1;
+
+		if (ret)
+			bench_sink_cancel(sinks[i]);	/* readers finish at EOF first */
+		else
+			n = bench_sink_join(sinks[i]);
+		got = n < 0 || got < 0 ? -1 : got + n;
+	}
+	if (!ret) {
+		summarise(j, st, now() - t0, o);
+		cache1 = cached_bytes(j->file_fd);
+		o->cache_growth = cache0 >= 0 && cache1 >= 0 ? cache1 - cache0 : 0;
+		o->disk_read = disk_read_bytes(j->file_fd) - disk0;
+		if (!bench_method_is_device(j->m))
+			o->dma_in = o->disk_read;
+		/* what the sinks counted is the proof that the bytes arrived */
+		if (got != (int64_t)o->bytes) {
+			fprintf(stderr, "zcopy: bench: %s: sent %llu bytes, the sinks received %lld\n",
+				bench_method_name(j->m), (unsigned long long)o->bytes,
+				(long long)got);
+			ret = -1;
+		}
+	}
+	free(st);
+	free(sinks);
+	return ret;
+}

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The receiving end of the benchmark: one listening socket, optionally in
+ * another network namespace (so that TCP crosses a veth pair instead of
+ * loopback), and one thread per connection that reads and discards.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "net.h"
+#include "zcopy.h"
+
+#define SINK_BUF	(256 << 10)
+
+struct bench_sink {
+	pthread_t thread;
+	int listen_fd;
+	int64_t bytes;
+	int error;
+};
+
+/*
+ * A socket keeps the network namespace it was created in: switch this
+ * thread into @netns just long enough to create the listener.
+ */
+int bench_endpoint_open(struct bench_endpoint *ep)
+{
+	char path[256];
+	int self = -1, target = -1, ret = -1;
+
+	ep->is_unix = net_is_unix(ep->dest);
+	if (ep->is_unix)
+		unlink(ep->dest);	/* a stale socket file from an earlier run */
+	if (ep->netns) {
+		snprintf(path, sizeof(path), "/run/netns/%s", ep->netns);
+		self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+		target = open(path, O_RDONLY | O_CLOEXEC);
+		if (self < 0 || target < 0) {
+			err_errno(self < 0 ? "/proc/thread-self/ns/net" : path, errno);
+			goto out;
+		}
+		if (setns(target, CLONE_NEWNET)) {
+			err_errno(path, errno);
+			goto out;
+		}
+	}
+	ep->listen_fd = net_listen(ep->dest);
+	ret = ep->listen_fd < 0 ? -1 : 0;
+	if (self >= 0 && setns(self, CLONE_NEWNET)) {
+		/* continuing in the wrong namespace would measure the wrong path */
+		err_errno("setns back", errno);
+		exit(EXIT_FAIL);
+	}
+out:
+	if (self >= 0)
+		close(self);
+	if (target >= 0)
+		close(target);
+	return ret;
+}
+
+void bench_endpoint_close(struct bench_endpoint *ep)
+{
+	if (ep->listen_fd >= 0)
+		close(ep->listen_fd);
+	if (ep->is_unix)
+		unlink(ep->dest);
+}
+
+static void *sink_main(void *arg)
+{
+	struct bench_sink *k = arg;
+	char *buf;
+	int fd;
+
+	/* accept() is where bench_sink_cancel() finds a sink: nothing to free yet */
+	fd = accept4(k->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0) {
+		k->error = errno;
+		return NULL;
+	}
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+	buf = malloc(SINK_BUF);
+	if (!buf) {
+		k->error = ENOMEM;
+		close(fd);
+		return NULL;
+	}
+	for (;;) {
+		ssize_t r = read(fd, buf, SINK_BUF);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			k->error = errno;
+		if (r <= 0)
+			break;
+		k->bytes += r;
+	}
+	close(fd);
+	free(buf);
+	return NULL;
+}
+
+struct bench_sink *bench_sink_start(struct bench_endpoint *ep)
+{
+	struct bench_sink *k = calloc(1, sizeof(*k));
+	int err;
+
+	if (!k) {
+		err_errno("sink", ENOMEM);
+		return NULL;
+	}
+	k->listen_fd = ep->listen_fd;
+	err = pthread_create(&k->thread, NULL, sink_main, k);
+	if (err) {
+		err_errno("sink thread", err);
+		free(k);
+		return NULL;
+	}
+	return k;
+}
+
+int64_t bench_sink_join(struct bench_sink *k)
+{
+	int64_t bytes;
+
+	pthread_join(k->thread, NULL);
+	bytes = k->error ? -1 : k->bytes;
+	if (k->error)
+		err_errno("sink", k->error);
+	free(k);
+	return bytes;
+}
+
+/* a sink whose connection never came (the sender failed to connect) */
+void bench_sink_cancel(struct bench_sink *k)
+{
+	pthread_cancel(k->thread);
+	pthread_join(k->thread, NULL);
+	free(k);
+}
