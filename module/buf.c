@@ -4,17 +4,44 @@
  * They are copied (counted as a CPU copy) into pages of our own when the
  * transfer is set up, so a bad address fails before anything is sent, and
  * the pages then go to the socket by reference like file pages.
+ *
+ * A buffer of up to a page goes into the task's page fragment, the one
+ * TCP's own sendmsg() copies into: a whole page per header would cost an
+ * allocation, and with init_on_alloc (Debian's default) the zeroing of
+ * 4 KiB, for every 200 bytes sent.
  */
 #include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/skbuff.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "xfer.h"
 
+static int zcopy_buf_load_frag(struct zcopy_piece *p, const char __user *src, size_t len)
+{
+	struct page_frag *pfrag = &current->task_frag;
+
+	/* at least @len contiguous bytes, in a page we may take a reference of */
+	if (!skb_page_frag_refill(len, pfrag, GFP_KERNEL))
+		return -ENOMEM;
+	if (copy_from_user(page_address(pfrag->page) + pfrag->offset, src, len))
+		return -EFAULT;
+	get_page(pfrag->page);
+	p->frag_page = pfrag->page;
+	p->frag_offset = pfrag->offset;
+	pfrag->offset += len;
+	p->len = len;
+	return 0;
+}
+
 int zcopy_buf_load(struct zcopy_piece *p, u64 uaddr, size_t len)
 {
 	const char __user *src = u64_to_user_ptr(uaddr);
 	unsigned int i;
+
+	if (len <= PAGE_SIZE)
+		return zcopy_buf_load_frag(p, src, len);
 
 	p->npages = DIV_ROUND_UP(len, PAGE_SIZE);
 	p->pages = kcalloc(p->npages, sizeof(*p->pages), GFP_KERNEL);
@@ -35,7 +62,14 @@ int zcopy_buf_load(struct zcopy_piece *p, u64 uaddr, size_t len)
 
 ssize_t zcopy_send_buf(struct zcopy_xfer_ctx *x, struct zcopy_piece *p)
 {
-	ssize_t sent = zcopy_send_page_array(x, p->pages, 0, p->len);
+	ssize_t sent;
+
+	if (p->frag_page) {
+		bvec_set_page(&x->bv[0], p->frag_page, p->len, p->frag_offset);
+		sent = zcopy_send_pages(x, x->bv, 1, p->len);
+	} else {
+		sent = zcopy_send_page_array(x, p->pages, 0, p->len);
+	}
 
 	/* the copy from user memory made at load time, for the bytes sent */
 	if (sent > 0) {
@@ -48,6 +82,11 @@ ssize_t zcopy_send_buf(struct zcopy_xfer_ctx *x, struct zcopy_piece *p)
 void zcopy_buf_free(struct zcopy_piece *p)
 {
 	unsigned int i;
+
+	if (p->frag_page) {
+		put_page(p->frag_page);
+		p->frag_page = NULL;
+	}
 
 	for (i = 0; p->pages && i < p->npages; i++)
 		if (p->pages[i])

@@ -26,6 +26,9 @@
  * @len: bytes of this piece still to send (cut at EOF and at MAX_RW_COUNT)
  * @pages: BUF: the bytes, copied from user memory into pages of our own
  * @npages: BUF: number of @pages
+ * @frag_page: BUF of up to a page: instead of @pages, a reference to the
+ *	task's page fragment holding the bytes at @frag_offset
+ * @frag_offset: see @frag_page
  */
 struct zcopy_piece {
 	u32 type;
@@ -35,6 +38,8 @@ struct zcopy_piece {
 	size_t len;
 	struct page **pages;
 	unsigned int npages;
+	struct page *frag_page;
+	unsigned int frag_offset;
 };
 
 /**

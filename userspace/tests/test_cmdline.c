@@ -38,7 +38,6 @@ static const struct row rows[] = {
 	{ { "bench", "-r", "0", "127.0.0.1:9" }, 2 },
 	{ { "bench", "-w", "hot", "127.0.0.1:9" }, 2 },
 	{ { "bench", "-M", "sendfile,nope", "127.0.0.1:9" }, 2 },
-	{ { "bench", "-M", "cork+sendfile", "127.0.0.1:9" }, 2 },
 	{ { "bench", "--streams", "0", "127.0.0.1:9" }, 2 },
 	{ { "bench", "--label", "a b", "127.0.0.1:9" }, 2 },
 	{ { "bench", "-s", "1K", "127.0.0.1:9" }, 2 },
