@@ -101,10 +101,12 @@ struct bench_sample {
 	bool copies_measured;	/* from the device's counters, not the model */
 	int64_t cache_growth;	/* bytes of the file newly in the page cache */
 	uint64_t disk_read;	/* bytes the file's block device read meanwhile */
+	uint64_t packets;	/* packets the egress interface transmitted meanwhile */
 };
 
-struct bench_path {		/* what the model needs to know of the route */
+struct bench_path {		/* the route's interface, for the model and its counters */
 	bool known, sg, hw;
+	char ifname[16];
 };
 
 struct bench_job {
@@ -137,6 +139,7 @@ enum bench_metric {
 	BX_DMA_COPIES,	/* DMA copies of the payload: (dma in + out) / payload */
 	BX_DISK,	/* MiB the block device read */
 	BX_CACHE,	/* page-cache growth, % of the payload */
+	BX_PACKETS,	/* packets the egress interface sent, per transfer */
 	BX_RATIO_MBPS,	/* MB/s / the reference's MB/s in the same run */
 	BX_RATIO_CPU,	/* CPU s/GiB / the reference's in the same run */
 	BX_COUNT,

@@ -28,6 +28,7 @@ static const struct {
 	[BX_DMA_COPIES] = { "dma_copies", "x payload" },
 	[BX_DISK] = { "disk_read", "MiB" },
 	[BX_CACHE] = { "page_cache_growth", "% of payload" },
+	[BX_PACKETS] = { "packets_per_transfer", "packets" },
 	[BX_RATIO_MBPS] = { "throughput_ratio", "x reference" },
 	[BX_RATIO_CPU] = { "cpu_per_gib_ratio", "x reference" },
 };
@@ -55,6 +56,7 @@ static void figures(const struct bench_sample *s, double *v)
 	v[BX_DMA_COPIES] = per(s->dma_in + s->dma_out, s->bytes);
 	v[BX_DISK] = s->disk_read / (double)(1 << 20);
 	v[BX_CACHE] = per(100.0 * s->cache_growth, s->bytes);
+	v[BX_PACKETS] = s->packets / items;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -150,22 +152,23 @@ void bench_report_table(const struct bench_report *r, FILE *f)
 			fprintf(f, "\n%s %s, %s, %u stream%s: median of %u runs [min..max]; xref: ratio to %s in the same run\n",
 				r->kernel, r->transport, w->workload, w->streams,
 				w->streams > 1 ? "s" : "", w->runs, w->ref ? w->ref : "(none)");
-			fprintf(f, "%-14s %-22s %6s %9s %6s %6s %6s %8s %8s %7s %7s %6s %7s\n",
+			fprintf(f, "%-14s %-22s %6s %9s %6s %6s %6s %8s %8s %7s %7s %6s %7s %8s\n",
 				"method", "MB/s [min..max]", "xref", "xfers/s", "usr", "sys",
-				"xref", "switch", "ctxsw", "CPUcopy", "DMAcopy", "disk", "cache");
-			fprintf(f, "%-14s %-22s %6s %9s %6s %6s %6s %8s %8s %7s %7s %6s %7s\n",
+				"xref", "switch", "ctxsw", "CPUcopy", "DMAcopy", "disk", "cache",
+				"packets");
+			fprintf(f, "%-14s %-22s %6s %9s %6s %6s %6s %8s %8s %7s %7s %6s %7s %8s\n",
 				"", "", "", "", "s/GiB", "s/GiB", "cpu", "/xfer", "v+i", "/byte",
-				"/byte", "MiB", "%");
+				"/byte", "MiB", "%", "/xfer");
 		}
 		snprintf(thr, sizeof(thr), "%.0f [%.0f..%.0f]",
 			 w->med[BX_MBPS], w->min[BX_MBPS], w->max[BX_MBPS]);
-		fprintf(f, "%-14s %-22s %6.2f %9.0f %6.2f %6.2f %6.2f %8.0f %8.1f %6.2f%c %6.2f%c %6.0f %7.1f\n",
+		fprintf(f, "%-14s %-22s %6.2f %9.0f %6.2f %6.2f %6.2f %8.0f %8.1f %6.2f%c %6.2f%c %6.0f %7.1f %8.2f\n",
 			w->method, thr, w->med[BX_RATIO_MBPS], w->med[BX_TPS],
 			w->med[BX_USER], w->med[BX_SYS], w->med[BX_RATIO_CPU],
 			w->med[BX_SWITCHES], w->med[BX_VCSW] + w->med[BX_IVCSW],
 			w->med[BX_CPU_COPIES], w->copies_measured ? ' ' : '*',
 			w->med[BX_DMA_COPIES], w->copies_measured ? ' ' : '*',
-			w->med[BX_DISK], w->med[BX_CACHE]);
+			w->med[BX_DISK], w->med[BX_CACHE], w->med[BX_PACKETS]);
 	}
 	fputs("\n* model: what the kernel path does for that method (the device counts only its own\n"
 	      "  transfers); disk reads are measured for every method.\n", f);

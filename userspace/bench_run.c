@@ -96,6 +96,25 @@ static uint64_t disk_read_bytes(int fd)
 	return sectors * 512;
 }
 
+/* packets the interface has transmitted (sysfs), or 0 when there is none */
+static uint64_t tx_packets(const struct bench_path *p)
+{
+	unsigned long long n = 0;
+	char path[96];
+	FILE *f;
+
+	if (!p->known)
+		return 0;
+	snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/tx_packets", p->ifname);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%llu", &n) != 1)
+		n = 0;
+	fclose(f);
+	return n;
+}
+
 void bench_drop_cache(int fd)
 {
 	int d;
@@ -177,7 +196,7 @@ int bench_run(const struct bench_job *j, struct bench_sample *o)
 	struct stream *st = calloc(j->nstreams, sizeof(*st));
 	struct bench_sink **sinks = calloc(j->nstreams, sizeof(*sinks));
 	int64_t cache0 = cached_bytes(j->file_fd), cache1, got = 0;
-	uint64_t disk0 = disk_read_bytes(j->file_fd);
+	uint64_t disk0 = disk_read_bytes(j->file_fd), pkt0 = tx_packets(&j->path);
 	unsigned int i, nsinks = 0;
 	double t0 = 0;
 	int ret = -1;
@@ -248,6 +267,7 @@ out:
 		cache1 = cached_bytes(j->file_fd);
 		o->cache_growth = cache0 >= 0 && cache1 >= 0 ? cache1 - cache0 : 0;
 		o->disk_read = disk_read_bytes(j->file_fd) - disk0;
+		o->packets = tx_packets(&j->path) - pkt0;
 		if (!bench_method_is_device(j->m))
 			o->dma_in = o->disk_read;
 		/* what the sinks counted is the proof that the bytes arrived */

@@ -467,8 +467,10 @@ int cmd_bench(int argc, char **argv)
 	c.rep.kernel = u.release;
 	c.rep.file_bytes = o.size;
 	c.rep.small_items = o.small;
-	if (!net_is_unix(o.ep.dest) && !route_features(o.ep.dest, &f))
+	if (!net_is_unix(o.ep.dest) && !route_features(o.ep.dest, &f)) {
 		c.path = (struct bench_path){ .known = true, .sg = f.sg, .hw = f.hw };
+		snprintf(c.path.ifname, sizeof(c.path.ifname), "%s", f.ifname);
+	}
 	/* without the module, the classic methods alone */
 	c.dev = zcopy_open_device();
 	if (c.dev < 0)

@@ -1,7 +1,8 @@
 #!/bin/sh
 # bench.sh BUILD_DIR KVER [quick]: run `zcopy bench` in the test VM on one
 # kernel and write what it measured to BUILD_DIR/bench/KVER/: table.txt
-# (as printed), results.csv, results.json and bench.svg (gnuplot).
+# (as printed), targets.txt (the issue's targets, met or not), results.csv,
+# results.json and bench.svg (gnuplot).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 O=$1 kver=$2 kind=${3:-full}
@@ -18,7 +19,7 @@ echo timeout=1500 >"$guest/settings"
 if [ "$kind" = quick ]; then
 	printf 'RUNS=1\nSIZE=16M\nCOLD_SIZE=16M\nOTHER_SIZE=16M\nSMALL=100\nSTREAMS=1,2\n'
 else
-	printf 'RUNS=5\nSIZE=256M\nCOLD_SIZE=1G\nOTHER_SIZE=64M\nSMALL=2000\nSTREAMS=1,2,4,8\n'
+	printf 'RUNS=5\nSIZE=256M\nCOLD_SIZE=1G\nOTHER_SIZE=32M\nSMALL=2000\nSTREAMS=1,2,4,8\n'
 fi >"$guest/bench.conf"
 
 "$here/../../scripts/kernel-image.sh" "$kver" "$kdir/image"
@@ -46,4 +47,6 @@ if ! grep -q '^RESULT [0-9]* 0 ' "$kdir/bench-vm.out" || [ ! -s "$res/results.cs
 	exit 1
 fi
 "$here/bench-plot.sh" "$res/results.csv" "$res/bench.svg"
-echo "bench: results in $res/ (table.txt results.csv results.json bench.svg)"
+echo
+"$here/bench-targets.sh" "$res/results.csv" | tee "$res/targets.txt"
+echo "bench: results in $res/ (table.txt targets.txt results.csv results.json bench.svg)"
