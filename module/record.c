@@ -2,8 +2,10 @@
 /*
  * Transfer records: a ring of the last ring_size transfers and per-mode
  * totals since load (or the last reset).  Totals are per-CPU so that
- * concurrent transfers never share a cache line for them; the ring takes a
- * spinlock once per transfer, never per page.
+ * concurrent transfers never share a cache line for them.  The ring has no
+ * global lock: a record goes to the slot its id names (id % ring_size),
+ * under that slot's own lock, so concurrent transfers meet only on the
+ * atomic that hands out ids.
  */
 #include <linux/atomic.h>
 #include <linux/moduleparam.h>
@@ -50,9 +52,13 @@ struct zcopy_totals {
 static struct zcopy_totals __percpu *totals;	/* [ZCOPY_MODE_COUNT] each */
 static atomic64_t next_id = ATOMIC64_INIT(0);
 
-static DEFINE_SPINLOCK(ring_lock);
-static struct zcopy_record *ring;
-static u64 ring_count;		/* records ever written since the last reset */
+struct zcopy_slot {
+	spinlock_t lock;	/* protects r */
+	struct zcopy_record r;	/* r.id 0: never written */
+};
+
+static struct zcopy_slot *ring;
+static atomic64_t reset_id = ATOMIC64_INIT(0);	/* ids up to this one are hidden */
 
 static u64 zcopy_counter(const struct zcopy_counters *c, unsigned int i)
 {
@@ -61,10 +67,14 @@ static u64 zcopy_counter(const struct zcopy_counters *c, unsigned int i)
 
 int zcopy_record_init(void)
 {
+	unsigned int i;
+
 	ring_size = clamp(ring_size, 1U, 65536U);
 	ring = kvcalloc(ring_size, sizeof(*ring), GFP_KERNEL);
 	if (!ring)
 		return -ENOMEM;
+	for (i = 0; i < ring_size; i++)
+		spin_lock_init(&ring[i].lock);
 	totals = __alloc_percpu(sizeof(struct zcopy_totals) * ZCOPY_MODE_COUNT,
 				__alignof__(struct zcopy_totals));
 	if (!totals) {
@@ -87,6 +97,7 @@ u64 zcopy_record_next_id(void)
 
 void zcopy_record_commit(const struct zcopy_record *r)
 {
+	struct zcopy_slot *slot;
 	struct zcopy_totals *t;
 	unsigned int i;
 
@@ -99,9 +110,28 @@ void zcopy_record_commit(const struct zcopy_record *r)
 			zcopy_counter(&r->c, i);
 	put_cpu_ptr(totals);
 
-	spin_lock(&ring_lock);
-	ring[ring_count++ % ring_size] = *r;
-	spin_unlock(&ring_lock);
+	slot = &ring[r->id % ring_size];
+	spin_lock(&slot->lock);
+	/* a transfer that took long may commit after a newer one took the slot */
+	if (r->id > slot->r.id)
+		slot->r = *r;
+	spin_unlock(&slot->lock);
+}
+
+/* the record with this id while the ring still holds it */
+static bool zcopy_record_get(u64 id, struct zcopy_record *r)
+{
+	struct zcopy_slot *slot = &ring[id % ring_size];
+	bool found;
+
+	if (id <= atomic64_read(&reset_id))
+		return false;
+	spin_lock(&slot->lock);
+	found = slot->r.id == id;
+	if (found)
+		*r = slot->r;
+	spin_unlock(&slot->lock);
+	return found;
 }
 
 void zcopy_record_reset(void)
@@ -111,9 +141,7 @@ void zcopy_record_reset(void)
 	for_each_possible_cpu(cpu)
 		memset(per_cpu_ptr(totals, cpu), 0,
 		       sizeof(struct zcopy_totals) * ZCOPY_MODE_COUNT);
-	spin_lock(&ring_lock);
-	ring_count = 0;
-	spin_unlock(&ring_lock);
+	atomic64_set(&reset_id, atomic64_read(&next_id));
 }
 
 void zcopy_record_show_totals(struct seq_file *m)
@@ -157,54 +185,33 @@ static void zcopy_record_row(struct seq_file *m, const struct zcopy_record *r)
 	seq_putc(m, '\n');
 }
 
-/* oldest first; a copy is taken under the lock, printed outside it */
+/* oldest first; each record is copied under its slot's lock, printed outside it */
 void zcopy_record_show_ring(struct seq_file *m)
 {
+	u64 last = atomic64_read(&next_id);
+	u64 first = max_t(u64, atomic64_read(&reset_id), last - min_t(u64, last, ring_size));
 	struct zcopy_record r;
-	u64 first, i;
 	unsigned int f;
+	u64 id;
 
 	seq_puts(m, "id pid comm mode flags family ndescs ifname error");
 	for (f = 0; f < zcopy_counter_nfields; f++)
 		seq_printf(m, " %s", zcopy_counter_fields[f].name);
 	seq_putc(m, '\n');
 
-	spin_lock(&ring_lock);
-	first = ring_count > ring_size ? ring_count - ring_size : 0;
-	spin_unlock(&ring_lock);
-	for (i = first;; i++) {
-		spin_lock(&ring_lock);
-		if (i >= ring_count) {
-			spin_unlock(&ring_lock);
-			break;
-		}
-		/* overwritten while we printed: go on with the oldest kept */
-		if (i + ring_size < ring_count)
-			i = ring_count - ring_size;
-		r = ring[i % ring_size];
-		spin_unlock(&ring_lock);
-		zcopy_record_row(m, &r);
-	}
+	/* ids still in flight, or overwritten while we print, are skipped */
+	for (id = first + 1; id <= last; id++)
+		if (zcopy_record_get(id, &r))
+			zcopy_record_row(m, &r);
 }
 
 /* one record, "name value" per line; -ENOENT when no longer in the ring */
 int zcopy_record_show_one(struct seq_file *m, u64 id)
 {
 	struct zcopy_record r;
-	bool found = false;
 	unsigned int i;
-	u64 n;
 
-	spin_lock(&ring_lock);
-	for (n = 0; n < min_t(u64, ring_count, ring_size); n++) {
-		if (ring[n].id == id) {
-			r = ring[n];
-			found = true;
-			break;
-		}
-	}
-	spin_unlock(&ring_lock);
-	if (!found)
+	if (!zcopy_record_get(id, &r))
 		return -ENOENT;
 
 	seq_printf(m, "id %llu\npid %d\ncomm %s\nmode %s\nflags 0x%x\nfamily %u\n"

@@ -49,12 +49,10 @@ static int run(char *out, size_t len, const char *fmt, ...)
 	if (out) {
 		n = fread(out, 1, len - 1, p);
 		out[n] = '\0';
-	} else {
-		char sink[4096];
-
-		while (fread(sink, 1, sizeof(sink), p) > 0)
-			;
 	}
+	/* the rest unread, so that a long output does not end in SIGPIPE */
+	for (char sink[4096]; fread(sink, 1, sizeof(sink), p) > 0;)
+		;
 	st = pclose(p);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
