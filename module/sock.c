@@ -97,7 +97,8 @@ static void zcopy_sock_path(struct zcopy_xfer_ctx *x)
  * @fd: the caller's socket descriptor
  * @x: the transfer; sets @sock, @sock_file, @family and the egress
  *
- * Return: 0; -EBADF (not open, or not open for writing), -ENOTSOCK,
+ * Return: 0; -EBADF (not open, or not open for writing), -EACCES or -EPERM
+ * (refused by a security module, as write(2) would be), -ENOTSOCK,
  * -EOPNOTSUPP (not a TCP or UNIX stream socket, or TCP under kTLS or a
  * sockmap), -ENOTCONN.
  */
@@ -116,6 +117,10 @@ int zcopy_sock_get(int fd, struct zcopy_xfer_ctx *x)
 		goto err_fput;
 	ret = -EBADF;
 	if (!(file->f_mode & FMODE_WRITE))
+		goto err_fput;
+	/* what write(2) and sendfile(2) ask first: the security module's word */
+	ret = rw_verify_area(WRITE, file, NULL, x->c.bytes_requested);
+	if (ret)
 		goto err_fput;
 	ret = -EOPNOTSUPP;
 	if (sock->type != SOCK_STREAM ||

@@ -270,3 +270,89 @@ int zc_drop_caches(void)
 	close(fd);
 	return ok ? 0 : -1;
 }
+
+int zc_write_str(const char *path, const char *s)
+{
+	size_t len = strlen(s);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t r;
+	int err;
+
+	if (fd < 0)
+		return -1;
+	r = write(fd, s, len);
+	err = errno;
+	close(fd);
+	if (r != (ssize_t)len) {
+		errno = r < 0 ? err : EIO;
+		return -1;
+	}
+	return 0;
+}
+
+int zc_read_str(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t r;
+
+	if (fd < 0)
+		return -1;
+	r = read(fd, buf, len - 1);
+	close(fd);
+	if (r < 0)
+		return -1;
+	buf[r] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+	return 0;
+}
+
+long long zc_read_ll(const char *path)
+{
+	char buf[64], *end;
+	long long v;
+
+	if (zc_read_str(path, buf, sizeof(buf)))
+		return -1;
+	v = strtoll(buf, &end, 0);
+	return end == buf ? -1 : v;
+}
+
+int zc_totals_row(const char *mode, uint64_t *v, int n)
+{
+	char line[1024], name[16];
+	FILE *f = fopen(ZC_DEBUGFS "/totals", "r");
+	int ret = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line;
+		int used;
+
+		if (sscanf(p, "%15s%n", name, &used) != 1 || strcmp(name, mode))
+			continue;
+		p += used;
+		ret = 0;
+		for (int i = 0; i < n; i++) {
+			if (sscanf(p, "%" SCNu64 "%n", &v[i], &used) != 1) {
+				ret = -1;
+				break;
+			}
+			p += used;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
+bool zc_xfer_errno_documented(int err)
+{
+	switch (err) {
+	case EBADF: case ESPIPE: case EINVAL: case ENOTSOCK: case EOPNOTSUPP:
+	case ENOTCONN: case EFAULT: case EAGAIN: case EINTR: case EPIPE:
+	case ECONNRESET: case ENOMEM: case ENOBUFS: case EPERM: case EACCES:
+	case E2BIG:
+		return true;
+	}
+	return false;
+}

@@ -70,4 +70,24 @@ int zc_debugfs_record(uint64_t id, const char *name, uint64_t *value);
 /* drop the page cache (needs root) */
 int zc_drop_caches(void);
 
+/* the module's debugfs directory */
+#define ZC_DEBUGFS	"/sys/kernel/debug/zcopy"
+
+/* write a string to a file (debugfs, procfs, sysfs); 0 or -1 with errno */
+int zc_write_str(const char *path, const char *s);
+/* the first line of a small file, without its newline; 0 or -1 */
+int zc_read_str(const char *path, char *buf, size_t len);
+/* a number from a small file, -1 if unreadable */
+long long zc_read_ll(const char *path);
+
+/*
+ * One row of debugfs's "totals" table, by mode name: transfers, errors,
+ * then the counters in the order of struct zcopy_counters (up to @n
+ * values).  0, or -1 when the file or the row cannot be read.
+ */
+int zc_totals_row(const char *mode, uint64_t *v, int n);
+
+/* an errno that Documentation/abi.rst lists for ZCOPY_IOC_XFER */
+bool zc_xfer_errno_documented(int err);
+
 #endif
