@@ -16,6 +16,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+#include "live.h"
 #include "xfer.h"
 
 static int zcopy_buf_load_frag(struct zcopy_piece *p, const char __user *src, size_t len)
@@ -28,6 +29,7 @@ static int zcopy_buf_load_frag(struct zcopy_piece *p, const char __user *src, si
 	if (copy_from_user(page_address(pfrag->page) + pfrag->offset, src, len))
 		return -EFAULT;
 	get_page(pfrag->page);
+	zcopy_live_inc(ZCOPY_LIVE_FRAG_REFS);
 	p->frag_page = pfrag->page;
 	p->frag_offset = pfrag->offset;
 	pfrag->offset += len;
@@ -47,12 +49,14 @@ int zcopy_buf_load(struct zcopy_piece *p, u64 uaddr, size_t len)
 	p->pages = kcalloc(p->npages, sizeof(*p->pages), GFP_KERNEL);
 	if (!p->pages)
 		return -ENOMEM;
+	zcopy_live_inc(ZCOPY_LIVE_BUF_ARRAYS);
 	for (i = 0; i < p->npages; i++) {
 		size_t part = min_t(size_t, PAGE_SIZE, len - i * PAGE_SIZE);
 
 		p->pages[i] = alloc_page(GFP_KERNEL);
 		if (!p->pages[i])
 			return -ENOMEM;
+		zcopy_live_inc(ZCOPY_LIVE_BUF_PAGES);
 		if (copy_from_user(page_address(p->pages[i]), src + i * PAGE_SIZE, part))
 			return -EFAULT;
 	}
@@ -85,12 +89,19 @@ void zcopy_buf_free(struct zcopy_piece *p)
 
 	if (p->frag_page) {
 		put_page(p->frag_page);
+		zcopy_live_dec(ZCOPY_LIVE_FRAG_REFS);
 		p->frag_page = NULL;
 	}
 
-	for (i = 0; p->pages && i < p->npages; i++)
-		if (p->pages[i])
+	if (!p->pages)
+		return;
+	for (i = 0; i < p->npages; i++) {
+		if (p->pages[i]) {
 			put_page(p->pages[i]);
+			zcopy_live_dec(ZCOPY_LIVE_BUF_PAGES);
+		}
+	}
 	kfree(p->pages);
+	zcopy_live_dec(ZCOPY_LIVE_BUF_ARRAYS);
 	p->pages = NULL;
 }

@@ -9,6 +9,7 @@
  *   transfer          write an id, then read that record from the same open file
  *   reset             any write zeroes the totals and empties the table
  *   direct_threshold  automatic mode's direct-I/O threshold, in bytes
+ *   live              objects of transfers alive now, per type (live.c)
  */
 #include <linux/debugfs.h>
 #include <linux/fs.h>
@@ -16,6 +17,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 
+#include "live.h"
 #include "record.h"
 
 struct dentry *zcopy_debugfs_root;
@@ -33,6 +35,13 @@ static int zcopy_transfers_show(struct seq_file *m, void *v)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(zcopy_transfers);
+
+static int zcopy_live_file_show(struct seq_file *m, void *v)
+{
+	zcopy_live_show(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(zcopy_live_file);
 
 /* "transfer": the id written last on this open file selects the record */
 static int zcopy_transfer_show(struct seq_file *m, void *v)
@@ -110,6 +119,7 @@ void zcopy_debugfs_init(void)
 	debugfs_create_file("transfer", 0600, d, NULL, &zcopy_transfer_fops);
 	debugfs_create_file("reset", 0200, d, NULL, &zcopy_reset_fops);
 	debugfs_create_ulong("direct_threshold", 0600, d, &zcopy_direct_threshold);
+	debugfs_create_file("live", 0400, d, NULL, &zcopy_live_file_fops);
 }
 
 void zcopy_debugfs_uninit(void)

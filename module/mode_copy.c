@@ -11,6 +11,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 
+#include "live.h"
 #include "xfer.h"
 
 /* the classic user-space buffer size of read+write loops */
@@ -25,6 +26,7 @@ ssize_t zcopy_send_file_copy(struct zcopy_xfer_ctx *x, struct zcopy_piece *p)
 	buf = kvmalloc(chunk, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
+	zcopy_live_inc(ZCOPY_LIVE_COPY_BUFS);
 
 	while (total < p->len) {
 		loff_t pos = p->pos + total;
@@ -55,5 +57,6 @@ ssize_t zcopy_send_file_copy(struct zcopy_xfer_ctx *x, struct zcopy_piece *p)
 		cond_resched();
 	}
 	kvfree(buf);
+	zcopy_live_dec(ZCOPY_LIVE_COPY_BUFS);
 	return total ? total : ret;
 }

@@ -15,6 +15,7 @@
 #include <linux/sched/signal.h>
 #include <linux/uio.h>
 
+#include "live.h"
 #include "xfer.h"
 
 /* large reads keep the device busy; ZCOPY_BATCH fragments per socket call */
@@ -90,6 +91,7 @@ static ssize_t zcopy_direct_chunk(struct zcopy_xfer_ctx *x, struct zcopy_piece *
 			ret = -ENOMEM;
 			goto put_pages;
 		}
+		zcopy_live_inc(ZCOPY_LIVE_DIRECT_PAGES);
 	}
 	ret = zcopy_direct_read(x, p->file, d, n, start);
 	if (ret <= (ssize_t)skip) {
@@ -100,8 +102,10 @@ static ssize_t zcopy_direct_chunk(struct zcopy_xfer_ctx *x, struct zcopy_piece *
 
 put_pages:
 	/* the socket holds references of its own to what it sent */
-	while (i--)
+	while (i--) {
 		put_page(d->pages[i]);
+		zcopy_live_dec(ZCOPY_LIVE_DIRECT_PAGES);
+	}
 	return ret;
 }
 
@@ -113,6 +117,7 @@ ssize_t zcopy_send_file_direct(struct zcopy_xfer_ctx *x, struct zcopy_piece *p)
 	d = kvmalloc(sizeof(*d), GFP_KERNEL);
 	if (!d)
 		return -ENOMEM;
+	zcopy_live_inc(ZCOPY_LIVE_DIRECT_BUFS);
 	while (total < p->len) {
 		if (fatal_signal_pending(current)) {
 			ret = -EINTR;
@@ -125,5 +130,6 @@ ssize_t zcopy_send_file_direct(struct zcopy_xfer_ctx *x, struct zcopy_piece *p)
 		cond_resched();
 	}
 	kvfree(d);
+	zcopy_live_dec(ZCOPY_LIVE_DIRECT_BUFS);
 	return total ? total : ret;
 }

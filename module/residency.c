@@ -15,6 +15,7 @@
 #include <linux/pagevec.h>
 #include <linux/slab.h>
 
+#include "live.h"
 #include "xfer.h"
 
 struct zcopy_residency {
@@ -46,6 +47,7 @@ struct zcopy_residency *zcopy_residency_scan(struct file *file, loff_t pos,
 		       GFP_KERNEL);
 	if (!res)
 		return NULL;
+	zcopy_live_inc(ZCOPY_LIVE_RESIDENCY);
 	res->first = first;
 	res->count = last - first + 1;
 
@@ -93,5 +95,7 @@ u64 zcopy_residency_missing(struct zcopy_residency *res, loff_t from, loff_t to)
 
 void zcopy_residency_free(struct zcopy_residency *res)
 {
+	if (res)
+		zcopy_live_dec(ZCOPY_LIVE_RESIDENCY);
 	kvfree(res);
 }

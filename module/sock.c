@@ -14,6 +14,7 @@
 #include <net/tcp.h>
 #include <net/tcp_states.h>
 
+#include "live.h"
 #include "xfer.h"
 
 static bool zcopy_sock_is_tcp(const struct sock *sk)
@@ -111,6 +112,7 @@ int zcopy_sock_get(int fd, struct zcopy_xfer_ctx *x)
 	file = fget(fd);
 	if (!file)
 		return -EBADF;
+	zcopy_live_inc(ZCOPY_LIVE_SOCK_REFS);
 	ret = -ENOTSOCK;
 	sock = sock_from_file(file);
 	if (!sock)
@@ -140,12 +142,14 @@ int zcopy_sock_get(int fd, struct zcopy_xfer_ctx *x)
 
 err_fput:
 	fput(file);
+	zcopy_live_dec(ZCOPY_LIVE_SOCK_REFS);
 	return ret;
 }
 
 void zcopy_sock_put(struct zcopy_xfer_ctx *x)
 {
 	fput(x->sock_file);
+	zcopy_live_dec(ZCOPY_LIVE_SOCK_REFS);
 }
 
 /* MSG_MORE while more of this transfer follows, or when the caller asks. */

@@ -22,6 +22,7 @@
 #include <net/sock.h>
 #include <net/tcp.h>
 
+#include "live.h"
 #include "xfer.h"
 
 struct zcopy_sync {
@@ -37,6 +38,9 @@ static void zcopy_sync_put(struct zcopy_sync *s)
 {
 	if (refcount_dec_and_test(&s->users)) {
 		kfree(s);
+		/* maybe in softirq (the last skb): this_cpu_dec() is safe there */
+		zcopy_live_dec(ZCOPY_LIVE_SYNC);
+		/* last: the counter is the module's */
 		module_put(THIS_MODULE);
 	}
 }
@@ -64,6 +68,7 @@ struct zcopy_sync *zcopy_sync_new(void)
 
 	if (!s)
 		return NULL;
+	zcopy_live_inc(ZCOPY_LIVE_SYNC);
 	/*
 	 * The stack may call zcopy_sync_complete() after the ioctl returned
 	 * (a fatal signal ended the wait): the module stays until then.

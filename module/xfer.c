@@ -17,6 +17,7 @@
 #include <linux/uaccess.h>
 #include <net/sock.h>
 
+#include "live.h"
 #include "record.h"
 #include "xfer.h"
 
@@ -43,6 +44,7 @@ static int zcopy_piece_file(struct zcopy_piece *p, const struct zcopy_desc *d,
 	file = fget(d->fd);
 	if (!file)
 		return -EBADF;
+	zcopy_live_inc(ZCOPY_LIVE_FILE_REFS);
 	p->file = file;
 	/* the checks and errnos of sendfile(2) for its input file */
 	if (!(file->f_mode & FMODE_READ))
@@ -104,9 +106,11 @@ static int zcopy_call_prepare(struct zcopy_call *call, u64 *requested)
 		call->descs = NULL;
 		return ret;
 	}
+	zcopy_live_inc(ZCOPY_LIVE_DESCS);
 	call->pieces = kvcalloc(call->args.ndescs, sizeof(*call->pieces), GFP_KERNEL);
 	if (!call->pieces)
 		return -ENOMEM;
+	zcopy_live_inc(ZCOPY_LIVE_PIECES);
 
 	*requested = 0;
 	for (i = 0; i < call->args.ndescs; i++) {
@@ -142,11 +146,17 @@ static void zcopy_call_release(struct zcopy_call *call)
 	for (i = 0; i < call->npieces; i++) {
 		struct zcopy_piece *p = &call->pieces[i];
 
-		if (p->file)
+		if (p->file) {
 			fput(p->file);
+			zcopy_live_dec(ZCOPY_LIVE_FILE_REFS);
+		}
 		zcopy_buf_free(p);
 	}
+	if (call->pieces)
+		zcopy_live_dec(ZCOPY_LIVE_PIECES);
 	kvfree(call->pieces);
+	if (call->descs)
+		zcopy_live_dec(ZCOPY_LIVE_DESCS);
 	kfree(call->descs);
 }
 
@@ -251,6 +261,7 @@ long zcopy_ioctl_xfer(void __user *uarg)
 	x = kzalloc(sizeof(*x), GFP_KERNEL);
 	if (!x)
 		return -ENOMEM;
+	zcopy_live_inc(ZCOPY_LIVE_XFER_CTX);
 	ret = zcopy_call_prepare(&call, &x->c.bytes_requested);
 	if (ret)
 		goto out_release;
@@ -300,5 +311,6 @@ long zcopy_ioctl_xfer(void __user *uarg)
 out_release:
 	zcopy_call_release(&call);
 	kfree(x);
+	zcopy_live_dec(ZCOPY_LIVE_XFER_CTX);
 	return ret;
 }

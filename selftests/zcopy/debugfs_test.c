@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * debugfs: the records and totals say what the ioctl returned, reset
- * empties them, and the direct-I/O threshold knob steers AUTO mode.
+ * empties them, the direct-I/O threshold knob steers AUTO mode, and "live"
+ * counts the objects of a transfer while it runs and none after it.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -191,6 +195,149 @@ TEST_F(dbg, auto_threshold)
 	ASSERT_EQ(300000, zc_xfer(self->dev, self->snd, ZCOPY_MODE_AUTO, 0, &d, 1, &x));
 	EXPECT_EQ(0, x.counters.direct_bytes);
 	EXPECT_LT(0, x.counters.sg_entries);
+}
+
+/* debugfs's "live", in its order (module/live.h) */
+static const char *const live_names[] = {
+	"xfer_ctx", "descs", "pieces", "file_refs", "sock_refs", "buf_arrays",
+	"buf_pages", "frag_refs", "sync", "residency", "copy_bufs", "direct_bufs",
+	"direct_pages",
+};
+#define NLIVE	(sizeof(live_names) / sizeof(live_names[0]))
+
+/* the file: root's only, every type by name, all 0 when nothing runs */
+TEST_F(dbg, live_idle)
+{
+	struct zc_live l;
+	struct stat st;
+	char buf[512];
+
+	ASSERT_EQ(0, stat(DBG "live", &st));
+	EXPECT_EQ(0400, st.st_mode & 07777);
+	EXPECT_EQ(0, st.st_uid);
+	EXPECT_EQ(-1, write_file(DBG "live", "0\n"));
+	ASSERT_EQ(0, zc_live_read(&l));
+	ASSERT_EQ(NLIVE, l.n);
+	for (size_t i = 0; i < NLIVE; i++) {
+		EXPECT_STREQ(live_names[i], l.name[i]);
+	}
+	/* a SYNC notification of an earlier program may still be in the stack */
+	EXPECT_TRUE(zc_live_wait_zero(&l, 5000)) TH_LOG("idle: %s",
+							zc_live_str(&l, buf, sizeof(buf)));
+}
+
+/* every kind of object, freed when the transfer returns */
+TEST_F(dbg, live_after_transfers)
+{
+	static char small[100], big[3 * 4096 + 5];
+	struct zcopy_desc d[3] = {
+		zc_buf(small, sizeof(small)),
+		zc_file(self->file, 0, 0),
+		zc_buf(big, sizeof(big)),
+	};
+	const size_t total = sizeof(small) + 300000 + sizeof(big);
+	static const struct {
+		uint32_t mode, flags;
+	} calls[] = {
+		{ ZCOPY_MODE_COPY, 0 }, { ZCOPY_MODE_SG, 0 }, { ZCOPY_MODE_DIRECT, 0 },
+		{ ZCOPY_MODE_AUTO, 0 }, { ZCOPY_MODE_SG, ZCOPY_F_SYNC },
+	};
+	struct zc_live l;
+	char buf[512];
+
+	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+		ASSERT_EQ(total, zc_xfer(self->dev, self->snd, calls[i].mode, calls[i].flags,
+					 d, 3, NULL)) TH_LOG("call %zu: %s", i, strerror(errno));
+		EXPECT_TRUE(zc_live_wait_zero(&l, 5000))
+			TH_LOG("after call %zu: %s", i, zc_live_str(&l, buf, sizeof(buf)));
+	}
+	/* and after a call that failed half-way through taking its descriptors */
+	d[2] = zc_buf(NULL, sizeof(big));
+	EXPECT_EQ(-1, zc_xfer(self->dev, self->snd, ZCOPY_MODE_SG, 0, d, 3, NULL));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_TRUE(zc_live_wait_zero(&l, 5000))
+		TH_LOG("after EFAULT: %s", zc_live_str(&l, buf, sizeof(buf)));
+}
+
+struct blocked {
+	int dev, sock;
+	uint32_t mode;
+	const struct zcopy_desc *d;
+	long ret;
+	int err;
+};
+
+static void *blocked_main(void *arg)
+{
+	struct blocked *b = arg;
+
+	b->ret = zc_xfer(b->dev, b->sock, b->mode, 0, b->d, 3, NULL);
+	b->err = errno;
+	return NULL;
+}
+
+/*
+ * A transfer blocked on a full UNIX socket holds exactly what it took:
+ * the context, both arrays, the file and the socket, the header in the
+ * page fragment, the trailer's pages, and what its mode needs.
+ */
+TEST_F_TIMEOUT(dbg, live_in_flight, 120)
+{
+	static char hdr[60], trailer[2 * 4096 + 100];
+	const struct zcopy_desc d[3] = {
+		zc_buf(hdr, sizeof(hdr)),
+		zc_file(self->file, 0, 0),
+		zc_buf(trailer, sizeof(trailer)),
+	};
+	const size_t total = sizeof(hdr) + 300000 + sizeof(trailer);
+	const long page = sysconf(_SC_PAGESIZE);
+	static const uint32_t modes[] = { ZCOPY_MODE_COPY, ZCOPY_MODE_SG, ZCOPY_MODE_DIRECT };
+	static const char *const names[] = { "copy", "sg", "direct" };
+
+	for (int m = 0; m < 3; m++) {
+		/* what the call holds while it waits in the file's send */
+		const long long want[NLIVE] = {
+			1, 1, 1, 1, 1, 1,
+			(sizeof(trailer) + page - 1) / page, 1, 0,
+			modes[m] != ZCOPY_MODE_DIRECT,
+			modes[m] == ZCOPY_MODE_COPY,
+			modes[m] == ZCOPY_MODE_DIRECT,
+			modes[m] == ZCOPY_MODE_DIRECT ? (300000 + page - 1) / page : 0,
+		};
+		struct timeval tv = { .tv_sec = 20 };
+		struct blocked b = { .dev = self->dev, .mode = modes[m], .d = d };
+		int sndbuf = 4096, rcv, same = 0;
+		struct zc_live l = {};
+		struct zc_sink sink;
+		char buf[512];
+		pthread_t th;
+
+		ASSERT_EQ(0, zc_pair(ZC_UNIX, &b.sock, &rcv));
+		ASSERT_EQ(0, setsockopt(b.sock, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf)));
+		ASSERT_EQ(0, setsockopt(b.sock, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)));
+		ASSERT_EQ(0, pthread_create(&th, NULL, blocked_main, &b));
+		/* the peer reads nothing: wait until the counts settle on @want */
+		for (int i = 0; i < 1000 && same < NLIVE; i++) {
+			usleep(10000);
+			if (zc_live_read(&l) || l.n != NLIVE)
+				continue;
+			same = 0;
+			for (size_t t = 0; t < NLIVE; t++)
+				same += l.count[t] == want[t];
+		}
+		for (size_t t = 0; t < NLIVE; t++) {
+			EXPECT_EQ(want[t], l.count[t]) TH_LOG("%s: %s", names[m], l.name[t]);
+		}
+		/* let it finish */
+		ASSERT_EQ(0, zc_sink_start(&sink, rcv));
+		pthread_join(th, NULL);
+		close(b.sock);
+		zc_sink_wait(&sink);
+		EXPECT_EQ(total, b.ret) TH_LOG("%s: %s", names[m], strerror(b.err));
+		EXPECT_EQ(total, sink.bytes);
+		EXPECT_TRUE(zc_live_wait_zero(&l, 5000))
+			TH_LOG("%s, after: %s", names[m], zc_live_str(&l, buf, sizeof(buf)));
+	}
 }
 
 TEST_HARNESS_MAIN

@@ -14,10 +14,14 @@
  *   an error comes back only when nothing was sent (except EFAULT, which
  *   the results' copy-out can give after sending, as sendfile's offset
  *   pointer does);
- * - afterwards nothing is left behind: the module's reference count (held
- *   by open files and by SYNC notifications still in the stack) and the
- *   number of sockets in use are back to their values before the walk,
- *   and kmemleak, where the kernel has it, reports nothing of zcopy.
+ * - nothing is left behind: after every call, every counter of the
+ *   module's live objects (debugfs "live": transfer contexts, descriptor
+ *   and piece arrays, file and socket references, buffer pages, SYNC
+ *   notifications, residency maps, COPY and DIRECT buffers and pages) is
+ *   back to 0; after the walk the module's reference count (held by open
+ *   files and by SYNC notifications still in the stack) and the number of
+ *   sockets in use are back to their values before it, and kmemleak,
+ *   where the kernel has it, reports nothing of zcopy.
  *
  * fail-nth counts the points where should_fail() runs.  Slab allocations
  * that may sleep are only such points with failslab/ignore-gfp-wait=N,
@@ -361,6 +365,8 @@ TEST_F_TIMEOUT(nth, walk, 580)
 	long long refs0, socks0;
 	unsigned int bad = 0;
 	struct zc_sink sink;
+	struct zc_live live;
+	char lbuf[512];
 	struct call c;
 	unsigned int n;
 
@@ -373,6 +379,8 @@ TEST_F_TIMEOUT(nth, walk, 580)
 	ASSERT_EQ(self->stream_len, c.ret) TH_LOG("without faults: %s", strerror(c.err));
 	ASSERT_EQ(self->stream_len, sink.bytes);
 	ASSERT_EQ(zc_hash(ZC_HASH_INIT, self->stream, self->stream_len), sink.hash);
+	ASSERT_TRUE(zc_live_wait_zero(&live, 10000))
+		TH_LOG("live objects without faults: %s", zc_live_str(&live, lbuf, sizeof(lbuf)));
 	refs0 = refcnt();
 	socks0 = sockets_used();
 
@@ -416,6 +424,9 @@ TEST_F_TIMEOUT(nth, walk, 580)
 			      "bytes_sent %llu", (unsigned long long)c.x.bytes_sent);
 			CHECK(c.ret >= 0 || c.x.error == c.err, "error %d", c.x.error);
 		}
+		/* every object of the call freed, every reference dropped */
+		CHECK(zc_live_wait_zero(&live, 10000), "live objects left: %s",
+		      zc_live_str(&live, lbuf, sizeof(lbuf)));
 		if (!c.consumed) {
 			/* every fault point of the path was failed once */
 			CHECK(c.ret == (long)self->stream_len, "not injected, yet %ld: %s",
@@ -434,7 +445,9 @@ TEST_F_TIMEOUT(nth, walk, 580)
 			       e ? strerror(e) : "an errno above 139");
 	EXPECT_LT(1, n);
 
-	/* nothing left behind: references and sockets back where they were */
+	/* nothing left behind: objects, references and sockets */
+	EXPECT_TRUE(zc_live_wait_zero(&live, 10000))
+		TH_LOG("live objects after the walk: %s", zc_live_str(&live, lbuf, sizeof(lbuf)));
 	EXPECT_TRUE(wait_equal(refcnt, refs0)) TH_LOG("module refcnt %lld, was %lld",
 						       refcnt(), refs0);
 	EXPECT_TRUE(wait_equal(sockets_used, socks0)) TH_LOG("sockets in use %lld, were %lld",

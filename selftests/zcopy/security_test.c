@@ -481,7 +481,7 @@ TEST_F(sec, xfer_refused_untouched)
 TEST(debugfs_modes)
 {
 	static const char *const known[] = {
-		"totals", "transfers", "transfer", "reset", "direct_threshold",
+		"totals", "transfers", "transfer", "reset", "direct_threshold", "live",
 	};
 	struct dirent *e;
 	struct stat st;
@@ -512,14 +512,14 @@ TEST(debugfs_modes)
 				seen++;
 	}
 	closedir(dir);
-	EXPECT_EQ(5, seen);
+	EXPECT_EQ(sizeof(known) / sizeof(known[0]), seen);
 }
 
 static int nobody_debugfs(void *arg)
 {
 	static const char *const paths[] = {
 		ZC_DEBUGFS "/totals", ZC_DEBUGFS "/transfers", ZC_DEBUGFS "/transfer",
-		ZC_DEBUGFS "/reset", ZC_DEBUGFS "/direct_threshold",
+		ZC_DEBUGFS "/reset", ZC_DEBUGFS "/direct_threshold", ZC_DEBUGFS "/live",
 	};
 	int step = 1;
 

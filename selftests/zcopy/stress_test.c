@@ -12,8 +12,9 @@
  * debugfs's per-mode totals equal the sums of what the ioctls returned,
  * counter by counter; once every file is closed the module's reference
  * count is back to 0 (nothing in flight: SYNC notifications hold a module
- * reference until the stack releases them), and it unloads and loads again
- * ($ZCOPY_KO; without it the module is left alone).
+ * reference until the stack releases them) and so is every counter of its
+ * live objects (debugfs "live"), and it unloads and loads again ($ZCOPY_KO;
+ * without it the module is left alone).
  *
  * ZCOPY_STRESS_SECONDS sets the duration (default 5).
  */
@@ -502,6 +503,8 @@ TEST_F_TIMEOUT(stress, everything_at_once, 560)
 	const char *ko = getenv("ZCOPY_KO");
 	struct zcopy_info info = { .size = sizeof(info) };
 	struct timespec t0, t1;
+	struct zc_live live;
+	char lbuf[512];
 	int kofd;
 
 	TH_LOG("%d workers for %d s (ZCOPY_STRESS_SECONDS)", NWORKERS, self->seconds);
@@ -592,6 +595,10 @@ TEST_F_TIMEOUT(stress, everything_at_once, 560)
 	self->dev = -1;
 	EXPECT_TRUE(wait_refcnt_zero()) TH_LOG("refcnt %lld after every file was closed",
 					       zc_read_ll("/sys/module/zcopy/refcnt"));
+	/* every object freed, every reference dropped: SYNC ones too, by now */
+	EXPECT_TRUE(zc_live_wait_zero(&live, 5000))
+		TH_LOG("live objects after every file was closed: %s",
+		       zc_live_str(&live, lbuf, sizeof(lbuf)));
 
 	if (!ko || !*ko) {
 		TH_LOG("ZCOPY_KO not set: unload and reload not tried");

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -343,6 +344,70 @@ int zc_totals_row(const char *mode, uint64_t *v, int n)
 	}
 	fclose(f);
 	return ret;
+}
+
+int zc_live_read(struct zc_live *l)
+{
+	char line[256];
+	FILE *f = fopen(ZC_DEBUGFS "/live", "r");
+	int ret = 0;
+
+	l->n = 0;
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (l->n == ZC_LIVE_MAX ||
+		    sscanf(line, "%31s %lld", l->name[l->n], &l->count[l->n]) != 2) {
+			ret = -1;
+			break;
+		}
+		l->n++;
+	}
+	fclose(f);
+	return ret;
+}
+
+long long zc_live_get(const struct zc_live *l, const char *name)
+{
+	for (int i = 0; i < l->n; i++)
+		if (!strcmp(l->name[i], name))
+			return l->count[i];
+	return LLONG_MIN;
+}
+
+static bool zc_live_zero(const struct zc_live *l)
+{
+	for (int i = 0; i < l->n; i++)
+		if (l->count[i])
+			return false;
+	return l->n > 0;
+}
+
+bool zc_live_wait_zero(struct zc_live *l, int ms)
+{
+	for (int waited = 0;; waited += 10) {
+		if (!zc_live_read(l) && zc_live_zero(l))
+			return true;
+		if (waited >= ms)
+			return false;
+		usleep(10000);
+	}
+}
+
+const char *zc_live_str(const struct zc_live *l, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = 0;
+	for (int i = 0; i < l->n && used < len; i++)
+		if (l->count[i])
+			used += snprintf(buf + used, len - used, "%s%s=%lld", used ? " " : "",
+					 l->name[i], l->count[i]);
+	if (!l->n)
+		snprintf(buf, len, "unreadable");
+	else if (!buf[0])
+		snprintf(buf, len, "none");
+	return buf;
 }
 
 bool zc_xfer_errno_documented(int err)

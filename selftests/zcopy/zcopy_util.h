@@ -7,6 +7,7 @@
 #ifndef ZCOPY_UTIL_H
 #define ZCOPY_UTIL_H
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -86,6 +87,28 @@ long long zc_read_ll(const char *path);
  * values).  0, or -1 when the file or the row cannot be read.
  */
 int zc_totals_row(const char *mode, uint64_t *v, int n);
+
+/*
+ * debugfs's "live": the module's objects of transfers alive now, one
+ * "name count" line per type (Documentation/counters.rst).
+ */
+#define ZC_LIVE_MAX	32
+struct zc_live {
+	int n;
+	char name[ZC_LIVE_MAX][32];
+	long long count[ZC_LIVE_MAX];
+};
+/* 0, or -1 when the file cannot be read or a line not parsed */
+int zc_live_read(struct zc_live *l);
+/* the count of @name, or LLONG_MIN when there is no such line */
+long long zc_live_get(const struct zc_live *l, const char *name);
+/*
+ * Poll up to @ms milliseconds until every count is 0 (SYNC notifications
+ * go when the stack frees the skbs).  @l holds the last read.
+ */
+bool zc_live_wait_zero(struct zc_live *l, int ms);
+/* "name=count ..." of the non-zero counts, "none" if all are 0; @buf */
+const char *zc_live_str(const struct zc_live *l, char *buf, size_t len);
 
 /* an errno that Documentation/abi.rst lists for ZCOPY_IOC_XFER */
 bool zc_xfer_errno_documented(int err);
