@@ -19,7 +19,7 @@ echo timeout=1500 >"$guest/settings"
 if [ "$kind" = quick ]; then
 	printf 'RUNS=1\nSIZE=16M\nCOLD_SIZE=16M\nOTHER_SIZE=16M\nSMALL=100\nSTREAMS=1,2\n'
 else
-	printf 'RUNS=5\nSIZE=256M\nCOLD_SIZE=1G\nOTHER_SIZE=32M\nSMALL=2000\nSTREAMS=1,2,4,8\n'
+	printf 'RUNS=5\nSIZE=256M\nCOLD_SIZE=1G\nOTHER_SIZE=16M\nSMALL=2000\nSTREAMS=1,2,4,8\n'
 fi >"$guest/bench.conf"
 
 "$here/../../scripts/kernel-image.sh" "$kver" "$kdir/image"
