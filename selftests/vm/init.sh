@@ -30,6 +30,11 @@ modprobe zcopy || echo "init: modprobe zcopy failed"
 export ZCOPY_KO=/lib/modules/$kver/extra/zcopy.ko
 export ZCOPY_DATA=/mnt/data
 /usr/libexec/zcopy/run-tests.sh /usr/libexec/zcopy/selftests >/dev/ttyS1 2>&1
+# make check-debug puts ZCOPY_VM_DEBUG=1 on the kernel command line (the
+# kernel hands unknown NAME=value parameters to init's environment)
+if [ "${ZCOPY_VM_DEBUG:-}" = 1 ]; then
+	/usr/libexec/zcopy/debug-end.sh
+fi
 
 sync
 umount /mnt/data

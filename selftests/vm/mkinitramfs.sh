@@ -74,8 +74,9 @@ for t in usr/libexec/zcopy/selftests/*; do
 	[ -x "$t" ] && [ -f "$t" ] && copy_libs "$t"
 done
 cp "$here/run-tests.sh" usr/libexec/zcopy/run-tests.sh
+cp "$here/debug-end.sh" usr/libexec/zcopy/debug-end.sh
 cp "$here/init.sh" init
-chmod 755 init usr/libexec/zcopy/run-tests.sh
+chmod 755 init usr/libexec/zcopy/run-tests.sh usr/libexec/zcopy/debug-end.sh
 echo "$kver" >etc/zcopy-kver
 
 find . | cpio -o -H newc --quiet | gzip -1 >"$out"

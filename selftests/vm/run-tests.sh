@@ -16,8 +16,11 @@ for t in $tests; do
 	i=$((i + 1))
 	echo "# selftests: zcopy: $t"
 	# streamed, so that a guest that dies mid-test still shows how far it got
+	t0=$(date +%s)
 	{ timeout "${limit:-120}" "./$t" 2>&1; echo $? >/tmp/rc; } | sed 's/^/# /'
 	rc=$(cat /tmp/rc)
+	# make check-debug reports how long each program takes under KASAN
+	[ "${ZCOPY_VM_DEBUG:-}" = 1 ] && echo "# time: $t $(($(date +%s) - t0)) s"
 	case $rc in
 	0) echo "ok $i selftests: zcopy: $t" ;;
 	4) echo "ok $i selftests: zcopy: $t # SKIP" ;;
