@@ -44,35 +44,6 @@ static int write_file(const char *path, const char *s)
 	return ok ? 0 : -1;
 }
 
-/* the "mode" row of the totals table: transfers, errors, then counters */
-static int totals_row(const char *mode, uint64_t *v, int n)
-{
-	char line[1024], name[16];
-	FILE *f = fopen(DBG "totals", "r");
-	int ret = -1;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		char *p = line;
-		int used;
-
-		if (sscanf(p, "%15s%n", name, &used) != 1 || strcmp(name, mode))
-			continue;
-		p += used;
-		ret = 0;
-		for (int i = 0; i < n; i++) {
-			if (sscanf(p, "%" SCNu64 "%n", &v[i], &used) != 1) {
-				ret = -1;
-				break;
-			}
-			p += used;
-		}
-	}
-	fclose(f);
-	return ret;
-}
-
 static int table_rows(void)
 {
 	char line[1024];
@@ -124,7 +95,7 @@ TEST_F(dbg, records_and_totals)
 	uint64_t v[12];
 
 	EXPECT_EQ(0, table_rows());
-	ASSERT_EQ(0, totals_row("sg", v, 12));
+	ASSERT_EQ(0, zc_totals_row("sg", v, 12));
 	for (int i = 0; i < 12; i++) {
 		EXPECT_EQ(0, v[i]);
 	}
@@ -142,7 +113,7 @@ TEST_F(dbg, records_and_totals)
 			EXPECT_EQ(field(&x[m].counters, i), rec) TH_LOG("%s %s", names[m], fields[i]);
 		}
 		/* the per-mode totals are the sums of the calls */
-		ASSERT_EQ(0, totals_row(names[m], v, 12));
+		ASSERT_EQ(0, zc_totals_row(names[m], v, 12));
 		EXPECT_EQ(1, v[0]);
 		EXPECT_EQ(0, v[1]);
 		for (int i = 0; i < 10; i++) {
@@ -153,7 +124,7 @@ TEST_F(dbg, records_and_totals)
 
 	ASSERT_EQ(0, write_file(DBG "reset", "1\n"));
 	EXPECT_EQ(0, table_rows());
-	ASSERT_EQ(0, totals_row("copy", v, 12));
+	ASSERT_EQ(0, zc_totals_row("copy", v, 12));
 	EXPECT_EQ(0, v[0]);
 	/* a record gone from the table cannot be read by id */
 	EXPECT_EQ(-1, zc_debugfs_record(x[0].xfer_id, "bytes_sent", v));
@@ -173,7 +144,7 @@ TEST_F(dbg, error_recorded)
 	EXPECT_NE(0, x.xfer_id);
 	ASSERT_EQ(0, zc_debugfs_record(x.xfer_id, "error", &v[0]));
 	EXPECT_EQ(EPIPE, v[0]);
-	ASSERT_EQ(0, totals_row("sg", v, 2));
+	ASSERT_EQ(0, zc_totals_row("sg", v, 2));
 	EXPECT_EQ(1, v[0]);
 	EXPECT_EQ(1, v[1]);
 }
