@@ -29,6 +29,7 @@ help:
 	@echo 'make check      host tests, style, sparse, then the kselftests in QEMU on each test kernel'
 	@echo 'make demo       boot the VM and show the module at work'
 	@echo 'make bench      the benchmark in the VM (BENCH_KERNEL=6.12|6.1, BENCH_KIND=full|quick)'
+	@echo 'make check-debug  the kselftests on debug kernels (KASAN, kmemleak, lockdep, fail-nth, gcov)'
 	@echo 'make deps       install the Debian packages needed (no-op when present)'
 	@echo 'make style      checkpatch on module/ and uapi/'
 	@echo 'make sparse     sparse on the module, for each test kernel'
