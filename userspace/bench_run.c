@@ -181,6 +181,7 @@ static void summarise(const struct bench_job *j, struct stream *st, double secs,
 		o->dma_in += s->tally.dev.dma_in_bytes;
 		o->dma_out += s->tally.dev.dma_out_bytes;
 	}
+	/* @o's system-wide figures (disk, cache, packets) are already in */
 	o->secs = secs;
 	o->copies_measured = bench_method_is_device(j->m);
 	if (!o->copies_measured) {
@@ -263,13 +264,13 @@ out:
 		got = n < 0 || got < 0 ? -1 : got + n;
 	}
 	if (!ret) {
-		summarise(j, st, now() - t0, o);
+		double secs = now() - t0;
+
 		cache1 = cached_bytes(j->file_fd);
 		o->cache_growth = cache0 >= 0 && cache1 >= 0 ? cache1 - cache0 : 0;
 		o->disk_read = disk_read_bytes(j->file_fd) - disk0;
 		o->packets = tx_packets(&j->path) - pkt0;
-		if (!bench_method_is_device(j->m))
-			o->dma_in = o->disk_read;
+		summarise(j, st, secs, o);
 		/* what the sinks counted is the proof that the bytes arrived */
 		if (got != (int64_t)o->bytes) {
 			fprintf(stderr, "zcopy: bench: %s: sent %llu bytes, the sinks received %lld\n",
