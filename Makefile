@@ -96,6 +96,7 @@ sparse: deps
 
 check-host: userspace
 	@$(MAKE) --no-print-directory -C userspace O=$(O)/userspace check
+	@sh scripts/tests/test-cache.sh
 
 check-vm: module-test-kernels selftests
 	@selftests/vm/check.sh $(O) $(TEST_KERNELS)

@@ -5,16 +5,17 @@
 # linux-source-6.12, with zcopy.ko's line coverage.  Included by the top
 # Makefile; see Documentation/testing.rst, "Debug kernel run".
 #
-# The kernels are cached in $(O)/debug/<line>/ and rebuilt only when
-# scripts/debug-kernel.config, scripts/debug-kernel.sh or the source
-# package's version changes.
+# The kernels are cached machine-wide in $(ZCOPY_CACHE)/debug/<line>/<key>/
+# (scripts/cache.sh) and rebuilt only when scripts/debug-kernel.config,
+# scripts/debug-kernel.sh, the source package's or the compiler's version
+# changes.
 
 DEBUG_LINES	?= 6.1 6.12
 
 .PHONY: check-debug debug-kernels
 
 debug-kernels: deps
-	@set -e; for l in $(DEBUG_LINES); do scripts/debug-kernel.sh $$l $(O)/debug/$$l; done
+	@set -e; for l in $(DEBUG_LINES); do scripts/debug-kernel.sh $$l >/dev/null; done
 
 # Like `make check`: the last line is the whole run's count.
 check-debug: deps

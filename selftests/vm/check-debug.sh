@@ -41,14 +41,17 @@ for line in $lines; do
 	d=$O/debug/$line
 	# no figures from an earlier run may stand in for this one's
 	rm -rf "$d/coverage" "$d/gcda"
-	"$top/scripts/debug-kernel.sh" "$line" "$d" || { bad "kernel build failed"; continue; }
-	kver=$(cat "$d/kernelrelease")
+	mkdir -p "$d"
+	# the kernel from the machine-wide cache, built there if it is not yet
+	kd=$("$top/scripts/debug-kernel.sh" "$line") || { bad "kernel build failed"; continue; }
+	ln -sfn "$kd" "$d/kernel"
+	kver=$(cat "$kd/kernelrelease")
 	t1=$(date +%s)
 
 	# zcopy.ko against that tree, in a directory of its own (the top
-	# Makefile's kbuild_dir); a new kernel build starts it afresh
+	# Makefile's kbuild_dir); another kernel starts it afresh
 	src=$d/src
-	if [ "$(cat "$src/.kernel-stamp" 2>/dev/null)" != "$(cat "$d/.stamp")" ]; then
+	if [ "$(cat "$src/.kernel" 2>/dev/null)" != "$kd" ]; then
 		rm -rf "$src"
 	fi
 	# copies, not symlinks: gcov prints the source next to the counts, and
@@ -57,19 +60,19 @@ for line in $lines; do
 	mkdir -p "$src/module" "$src/uapi" && ln -sfn "$top/Kbuild" "$src/Kbuild"
 	find "$src/module" "$src/uapi" -type l -exec rm -f {} +
 	cp -p "$top"/module/*.[ch] "$src/module/" && cp -pR "$top/uapi/." "$src/uapi/"
-	cp "$d/.stamp" "$src/.kernel-stamp"
+	echo "$kd" >"$src/.kernel"
 	# counters of an earlier run would add up with this one's
 	rm -f "$src"/module/*.gcda
 	echo "  MODULE  $kver (gcov)"
 	# shellcheck disable=SC2086 # KMAKE_FLAGS is a list of make arguments
-	make -s -C "$d/tree" M="$src" ZCOPY_GCOV=1 $kflags modules ||
+	make -s -C "$kd/tree" M="$src" ZCOPY_GCOV=1 $kflags modules ||
 		{ bad "module build failed"; continue; }
 
-	"$here/mkinitramfs.sh" "$kver" "$d/image" "$src/zcopy.ko" "$O/selftests" \
+	"$here/mkinitramfs.sh" "$kver" "$kd/image" "$src/zcopy.ko" "$O/selftests" \
 		"$d/initramfs.cpio.gz" || { bad "initramfs failed"; continue; }
 	# everything the guest would modprobe must be built in: no insmod lines
 	for m in $(cat "$d/initramfs.cpio.gz.d/etc/zcopy-modules"); do
-		modprobe -d "$d/image" -S "$kver" --show-depends "$m" 2>/dev/null |
+		modprobe -d "$kd/image" -S "$kver" --show-depends "$m" 2>/dev/null |
 			grep -qx "builtin $m" || bad "$m is not built into the kernel"
 	done
 
@@ -80,7 +83,7 @@ for line in $lines; do
 	echo "  VM      $kver (KASAN, kmemleak, lockdep; fuzz_test with $calls calls)"
 	ZCOPY_VM_TIMEOUT=$limit ZCOPY_VM_MEM=$mem ZCOPY_VM_DATA=1 \
 	ZCOPY_VM_APPEND="watchdog_thresh=60 rcupdate.rcu_cpu_stall_timeout=120 ZCOPY_VM_DEBUG=1 ZCOPY_FUZZ_CALLS=$calls ZCOPY_STRESS_SECONDS=$stress" \
-		"$here/run-vm.sh" "$kver" "$d/image" "$d/initramfs.cpio.gz" "$d/vm" >"$d/vm.out"
+		"$here/run-vm.sh" "$kver" "$kd/image" "$d/initramfs.cpio.gz" "$d/vm" >"$d/vm.out"
 	t2=$(date +%s)
 	grep -v '^RESULT' "$d/vm.out"
 	sed -n 's/^# time: /debug: time: /p' "$d/vm/results.ktap" 2>/dev/null

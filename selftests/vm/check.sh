@@ -1,22 +1,67 @@
 #!/bin/sh
 # check.sh BUILD_DIR KVER...: for each kernel, build the guest and run the
-# kselftests in QEMU; print each kernel's KTAP summary and write the totals
-# "pass fail skip" to BUILD_DIR/vm-totals.  Exits non-zero on any failure.
+# kselftests in QEMU; print each kernel's KTAP summary, the five slowest
+# test cases, and write the totals "pass fail skip" to BUILD_DIR/vm-totals.
+# Exits non-zero on any failure.
+#
+# The kernels' VMs run at the same time when the machine has the memory for
+# all of them (each guest is its own QEMU with its own disk, ports and
+# output directory); ZCOPY_VM_PARALLEL=0 runs them one after the other.
+# Their output is printed per kernel, in order, once all have ended.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 O=$1
 shift
-tp=0 tf=0 ts=0
+
+# one kernel: image, guest, VM; the summary in $kdir/vm.out
+one() {
+	kver=$1 kdir=$O/kernels/$1
+	t0=$(date +%s)
+	{
+		"$here/../../scripts/kernel-image.sh" "$kver" "$kdir/image" &&
+		"$here/mkinitramfs.sh" "$kver" "$kdir/image" "$kdir/src/zcopy.ko" \
+			"$O/selftests" "$kdir/initramfs.cpio.gz"
+	} >"$kdir/prepare.log" 2>&1 || {
+		cat "$kdir/prepare.log"
+		echo "RESULT 0 1 0"
+		return
+	}
+	t1=$(date +%s)
+	"$here/run-vm.sh" "$kver" "$kdir/image" "$kdir/initramfs.cpio.gz" "$kdir/vm" 2>&1
+	echo "vm: $kver: image and guest $((t1 - t0)) s, VM $(($(date +%s) - t1)) s"
+}
+
+# what one guest needs (run-vm.sh: -m 1G) and QEMU's own share, in KiB
+need=$((1536 * 1024 * $#))
+avail=$(sed -n 's/^MemAvailable: *\([0-9]*\) kB/\1/p' /proc/meminfo)
+parallel=${ZCOPY_VM_PARALLEL:-1}
+if [ "$parallel" = 1 ] && [ "$#" -gt 1 ] && [ "${avail:-0}" -lt $((need + 2097152)) ]; then
+	echo "vm: $((avail / 1024)) MiB available, $((need / 1024)) MiB for $# guests: one at a time"
+	parallel=0
+fi
+[ "$parallel" = 1 ] && [ "$#" -gt 1 ] && echo "vm: $# guests at the same time"
+
+for kver in "$@"; do
+	mkdir -p "$O/kernels/$kver"
+	if [ "$parallel" = 1 ]; then
+		one "$kver" >"$O/kernels/$kver/vm.out" &
+	else
+		one "$kver" >"$O/kernels/$kver/vm.out"
+	fi
+done
+wait
+
+tp=0 tf=0 ts=0 ktaps=
 for kver in "$@"; do
 	kdir=$O/kernels/$kver
-	"$here/../../scripts/kernel-image.sh" "$kver" "$kdir/image" || { tf=$((tf + 1)); continue; }
-	"$here/mkinitramfs.sh" "$kver" "$kdir/image" "$kdir/src/zcopy.ko" \
-		"$O/selftests" "$kdir/initramfs.cpio.gz" || { tf=$((tf + 1)); continue; }
-	"$here/run-vm.sh" "$kver" "$kdir/image" "$kdir/initramfs.cpio.gz" "$kdir/vm" >"$kdir/vm.out"
 	grep -v '^RESULT' "$kdir/vm.out"
 	set -- $(sed -n 's/^RESULT //p' "$kdir/vm.out") 0 1 0
 	echo "== $kver: $1 passed, $2 failed, $3 skipped (KTAP: $kdir/vm/results.ktap)"
 	tp=$((tp + $1)) tf=$((tf + $2)) ts=$((ts + $3))
+	ktaps="$ktaps $kver=$kdir/vm/results.ktap"
 done
+echo "vm: the five slowest test cases:"
+# shellcheck disable=SC2086 # one argument per kernel
+"$here/ktap-slowest.sh" 5 $ktaps
 echo "$tp $tf $ts" >"$O/vm-totals"
 [ "$tf" -eq 0 ]

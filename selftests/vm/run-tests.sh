@@ -9,18 +9,36 @@ tests=$(cat tests)
 n=0
 for t in $tests; do n=$((n + 1)); done
 
+uptime_s() { cut -d' ' -f1 /proc/uptime; }
+# the harness prints "#  RUN  fixture.case ..." and "#  OK|FAIL  fixture.case"
+# around each case: "# time: fixture.case SECONDS s" follows the second
+timing='
+function now(  l, a) {
+	getline l <"/proc/uptime"
+	close("/proc/uptime")
+	split(l, a, " ")
+	return a[1]
+}
+{ print "# " $0; fflush() }
+$1 == "#" && $2 == "RUN" { name = $3; t0 = now() }
+$1 == "#" && ($2 == "OK" || $2 == "FAIL") && $3 == name {
+	printf "# # time: %s %.2f s\n", name, now() - t0
+	fflush()
+	name = ""
+}'
+
 echo "TAP version 13"
 echo "1..$n"
 i=0
 for t in $tests; do
 	i=$((i + 1))
 	echo "# selftests: zcopy: $t"
-	# streamed, so that a guest that dies mid-test still shows how far it got
-	t0=$(date +%s)
-	{ timeout "${limit:-120}" "./$t" 2>&1; echo $? >/tmp/rc; } | sed 's/^/# /'
+	# streamed, so that a guest that dies mid-test still shows how far it
+	# got; each case's and each program's runtime as a KTAP diagnostic
+	t0=$(uptime_s)
+	{ timeout "${limit:-120}" "./$t" 2>&1; echo $? >/tmp/rc; } | awk "$timing"
 	rc=$(cat /tmp/rc)
-	# make check-debug reports how long each program takes under KASAN
-	[ "${ZCOPY_VM_DEBUG:-}" = 1 ] && echo "# time: $t $(($(date +%s) - t0)) s"
+	echo "# time: $t $(awk -v a="$t0" -v b="$(uptime_s)" 'BEGIN { printf "%.2f", b - a }') s"
 	case $rc in
 	0) echo "ok $i selftests: zcopy: $t" ;;
 	4) echo "ok $i selftests: zcopy: $t # SKIP" ;;

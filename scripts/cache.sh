@@ -1,0 +1,55 @@
+#!/bin/sh
+# cache.sh: the machine-wide cache of what the test runs download or build
+# once and every checkout reuses.  Sourced by kernel-image.sh and
+# debug-kernel.sh; documented in Documentation/testing.rst, "The cache".
+#
+#   $ZCOPY_CACHE (default /var/cache/zcopy)
+#     images/KVER/PKGVERSION/   a Debian kernel image, unpacked
+#     debug/LINE/KEY/           a debug kernel: image/, tree/, kernelrelease
+#
+# An entry is named by everything it is made from (a package version, a
+# hash of the inputs), so a cache can never change a result: other inputs
+# mean another entry.  Entries are made in a temporary directory beside
+# their final name and rename()d into place, under a lock per slot
+# (flock(1)); an entry in place is complete and never written again.
+#
+# cache_entry SLOT KEY COMMAND [ARGS...]: print the entry's directory,
+# running COMMAND first when it is not there yet, with the directory to
+# fill in $ZCOPY_CACHE_TMP.  COMMAND is a program, not a shell function:
+# its own process keeps its own `set -e` whatever context the caller is in.
+# The slot's other entries (older keys) are removed once the new one is in
+# place.
+
+: "${ZCOPY_CACHE:=/var/cache/zcopy}"
+
+cache_entry() {
+	_slot=$ZCOPY_CACHE/$1 _key=$2
+	shift 2
+	_final=$_slot/$_key
+	if [ -e "$_final/.complete" ]; then
+		echo "$_final"
+		return 0
+	fi
+	mkdir -p "$_slot" || return 1
+	(
+		# one builder per slot; the others wait here, then find it done
+		flock 9 || exit 1
+		[ -e "$_final/.complete" ] && exit 0
+		_tmp=$_slot/.tmp-$_key-$$
+		rm -rf "$_tmp" && mkdir -p "$_tmp" || exit 1
+		# the builder's output goes to stderr: stdout is the answer
+		if ! ZCOPY_CACHE_TMP=$_tmp "$@" >&2; then
+			rm -rf "$_tmp"
+			exit 1
+		fi
+		touch "$_tmp/.complete"
+		rm -rf "$_final"
+		mv -T "$_tmp" "$_final" || exit 1
+		# what the slot held before, and builds that died half-way
+		for _old in "$_slot"/* "$_slot"/.tmp-*; do
+			[ -e "$_old" ] && [ "$_old" != "$_final" ] && rm -rf "$_old"
+		done
+		exit 0
+	) 9>"$_slot.lock" || return 1
+	echo "$_final"
+}
