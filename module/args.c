@@ -4,6 +4,7 @@
  * header): every struct starts with __u32 size and __u32 flags.
  */
 #include <linux/minmax.h>
+#include <linux/mm.h>
 #include <linux/uaccess.h>
 
 #include "zcopy.h"
@@ -17,7 +18,8 @@
  * @usize: out: the size user space declared
  *
  * Return: 0, -EFAULT, -EINVAL (size below the first version) or -E2BIG
- * (user space knows a longer struct and set bytes this module ignores).
+ * (user space knows a longer struct and set bytes this module ignores, or
+ * declares more than a page).
  */
 int zcopy_copy_args_in(void *karg, size_t ksize, size_t minsize,
 		       const void __user *uarg, u32 *usize)
@@ -29,6 +31,11 @@ int zcopy_copy_args_in(void *karg, size_t ksize, size_t minsize,
 		return -EFAULT;
 	if (size < minsize)
 		return -EINVAL;
+	/* as clone3(): a struct will never grow past a page; scanning a few
+	 * GiB of user memory for zeroes is not worth starting
+	 */
+	if (size > PAGE_SIZE)
+		return -E2BIG;
 	ret = copy_struct_from_user(karg, ksize, uarg, size);
 	if (ret)
 		return ret;

@@ -6,7 +6,7 @@
  * (tcp_sendpage_locked()) attaches each page as a fragment, and one
  * lock_sock() can cover a whole batch.  From 6.5 ->sendpage() is gone:
  * sendmsg() with MSG_SPLICE_PAGES and a bvec iterator attaches the pages;
- * tcp_sendmsg_locked() takes a whole batch under one lock.  UNIX stream
+ * one sock_sendmsg() takes a whole batch under one lock.  UNIX stream
  * sockets take page references on both (unix_stream_sendpage(), or
  * MSG_SPLICE_PAGES in unix_stream_sendmsg()).
  *
@@ -71,17 +71,14 @@ ssize_t zcopy_compat_send_pages(struct socket *sock, struct bio_vec *bv,
 				unsigned int n, size_t len, int flags)
 {
 	struct msghdr msg = { .msg_flags = flags | MSG_SPLICE_PAGES };
-	struct sock *sk = sock->sk;
-	int ret;
 
+	/*
+	 * sock_sendmsg() as sendfile's splice_to_socket(): the security
+	 * module's socket_sendmsg hook runs, and whatever sits on the socket
+	 * (a ULP such as kTLS) gets the pages, never bypassed.
+	 */
 	iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, bv, n, len);
-	if (sk->sk_family == AF_UNIX)
-		return sock_sendmsg(sock, &msg);
-
-	lock_sock(sk);
-	ret = zcopy_sock_plain_tcp(sk) ? tcp_sendmsg_locked(sk, &msg, len) : -EOPNOTSUPP;
-	release_sock(sk);
-	return ret;
+	return sock_sendmsg(sock, &msg);
 }
 
 #endif /* ZCOPY_HAVE_SENDPAGE */

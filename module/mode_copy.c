@@ -32,13 +32,14 @@ ssize_t zcopy_send_file_copy(struct zcopy_xfer_ctx *x, struct zcopy_piece *p)
 		loff_t pos = p->pos + total;
 		ssize_t got, sent;
 
-		if (fatal_signal_pending(current)) {
-			ret = -EINTR;
+		/* before reading a chunk that could not be sent */
+		ret = zcopy_check_signal(x);
+		if (ret)
 			break;
-		}
 		got = kernel_read(p->file, buf, min_t(size_t, chunk, p->len - total), &pos);
 		if (got <= 0) {
-			ret = got;	/* 0: end of file */
+			/* 0: end of file */
+			ret = got < 0 ? zcopy_stop(x, got) : 0;
 			break;
 		}
 		x->c.cpu_copy_bytes += got;

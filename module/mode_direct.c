@@ -94,6 +94,8 @@ static ssize_t zcopy_direct_chunk(struct zcopy_xfer_ctx *x, struct zcopy_piece *
 		zcopy_live_inc(ZCOPY_LIVE_DIRECT_PAGES);
 	}
 	ret = zcopy_direct_read(x, p->file, d, n, start);
+	if (ret < 0)
+		zcopy_stop(x, ret);
 	if (ret <= (ssize_t)skip) {
 		ret = min_t(ssize_t, ret, 0);	/* nothing past @pos: end of file */
 		goto put_pages;
@@ -119,10 +121,10 @@ ssize_t zcopy_send_file_direct(struct zcopy_xfer_ctx *x, struct zcopy_piece *p)
 		return -ENOMEM;
 	zcopy_live_inc(ZCOPY_LIVE_DIRECT_BUFS);
 	while (total < p->len) {
-		if (fatal_signal_pending(current)) {
-			ret = -EINTR;
+		/* before reading a chunk that could not be sent */
+		ret = zcopy_check_signal(x);
+		if (ret)
 			break;
-		}
 		ret = zcopy_direct_chunk(x, p, d, p->pos + total, p->len - total);
 		if (ret <= 0)
 			break;

@@ -29,8 +29,9 @@ static int zcopy_sg_actor(struct pipe_inode_info *pipe, struct splice_desc *sd)
 	ssize_t sent;
 	int ret;
 
-	if (fatal_signal_pending(current))
-		return -EINTR;
+	ret = zcopy_check_signal(x);
+	if (ret)
+		return ret;
 
 	/* the pipe's buffers, in order, as one batch of fragments */
 	while (!pipe_empty(pipe->head, tail) && n < ZCOPY_BATCH && len < want) {

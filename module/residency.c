@@ -10,6 +10,7 @@
  * into memory.
  */
 #include <linux/bitmap.h>
+#include <linux/dcache.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
 #include <linux/pagevec.h>
@@ -24,6 +25,18 @@ struct zcopy_residency {
 	unsigned long resident[];	/* bit i: page first + i was resident */
 };
 
+/*
+ * Where the file's data is cached.  A stacked filesystem (overlayfs, in
+ * every container) reads through the inode below: its own mapping stays
+ * empty, and would make every warm file look cold.
+ */
+static struct address_space *zcopy_data_mapping(struct file *file)
+{
+	struct inode *real = d_real_inode(file->f_path.dentry);
+
+	return real != file_inode(file) ? real->i_mapping : file->f_mapping;
+}
+
 /**
  * zcopy_residency_scan - record which pages of [@pos, @pos + @len) are cached
  * @file: the file
@@ -35,7 +48,7 @@ struct zcopy_residency {
 struct zcopy_residency *zcopy_residency_scan(struct file *file, loff_t pos,
 					     size_t len)
 {
-	struct address_space *mapping = file->f_mapping;
+	struct address_space *mapping = zcopy_data_mapping(file);
 	pgoff_t first = pos >> PAGE_SHIFT;
 	pgoff_t last = (pos + len - 1) >> PAGE_SHIFT;
 	struct zcopy_residency *res;

@@ -6,6 +6,7 @@
 #include <linux/file.h>
 #include <linux/in.h>
 #include <linux/netdevice.h>
+#include <linux/sched/signal.h>
 #include <linux/socket.h>
 #include <linux/uio.h>
 #include <net/dst.h>
@@ -66,7 +67,11 @@ static bool zcopy_sock_never_connected(struct socket *sock)
  * without scatter-gather happens at transmit instead: validate_xmit_skb()
  * segments the skb without NETIF_F_SG, and skb_segment() then copies every
  * byte into linear skbs (or __skb_linearize() does, for a single segment).
- * Both conditions are read here, before every batch.  Software devices
+ * A device with scatter-gather but no TX checksum offload (tun/tap by
+ * default, `ethtool -K dev tx off`) gets the checksum computed in software
+ * at transmit, and skb_checksum_help() first linearizes an skb whose
+ * fragments are shared page-cache pages: a copy of every byte again.
+ * All three conditions are read here, before every batch.  Software devices
  * (loopback, veth) have no parent device and do no DMA.
  */
 static void zcopy_sock_path(struct zcopy_xfer_ctx *x)
@@ -83,9 +88,11 @@ static void zcopy_sock_path(struct zcopy_xfer_ctx *x)
 	dst = __sk_dst_get(sk);
 	if (dst)
 		dev = dst->dev;
-	x->stack_copies = !(READ_ONCE(sk->sk_route_caps) & NETIF_F_SG) ||
-			  (dev && !(READ_ONCE(dev->features) & NETIF_F_SG));
+	x->stack_copies = !(READ_ONCE(sk->sk_route_caps) & NETIF_F_SG);
 	if (dev) {
+		netdev_features_t f = READ_ONCE(dev->features);
+
+		x->stack_copies |= !(f & NETIF_F_SG) || !(f & NETIF_F_CSUM_MASK);
 		x->egress_hw = !!dev->dev.parent;
 		if (!x->ifname[0])
 			strscpy(x->ifname, dev->name, sizeof(x->ifname));
@@ -162,6 +169,36 @@ static int zcopy_msg_flags(struct zcopy_xfer_ctx *x, size_t len)
 	return flags;
 }
 
+/*
+ * The socket took less than it was offered and returned a count, as TCP
+ * does for sendfile(2): the reason is gone with the count, so it is read
+ * back from the socket and the task.  A non-blocking socket, or
+ * SO_SNDTIMEO, is EAGAIN.
+ */
+static int zcopy_sock_short_reason(struct zcopy_xfer_ctx *x)
+{
+	struct sock *sk = x->sock->sk;
+	int err = READ_ONCE(sk->sk_err);
+
+	if (err)
+		return -err;
+	if (READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN)
+		return -EPIPE;
+	if (signal_pending(current))
+		return -ERESTARTSYS;
+	return -EAGAIN;
+}
+
+/* what one send returned: a failure or a short count stops the transfer */
+static ssize_t zcopy_sent(struct zcopy_xfer_ctx *x, ssize_t ret, size_t len)
+{
+	if (ret < 0)
+		zcopy_stop(x, ret);
+	else if (ret < len)
+		zcopy_stop(x, zcopy_sock_short_reason(x));
+	return ret;
+}
+
 static void zcopy_count_sent(struct zcopy_xfer_ctx *x, size_t sent)
 {
 	x->left -= sent;
@@ -209,9 +246,12 @@ ssize_t zcopy_send_pages(struct zcopy_xfer_ctx *x, struct bio_vec *bv,
 	ssize_t ret;
 	unsigned int i;
 
+	ret = zcopy_check_signal(x);
+	if (ret)
+		return ret;
 	zcopy_sock_path(x);
 	if (x->sync_pages && !x->sync) {
-		ret = zcopy_send_pages_by_copy(x, bv, n, len, flags);
+		ret = zcopy_sent(x, zcopy_send_pages_by_copy(x, bv, n, len, flags), len);
 		if (ret > 0)
 			zcopy_count_sent(x, ret);
 		return ret;
@@ -220,7 +260,7 @@ ssize_t zcopy_send_pages(struct zcopy_xfer_ctx *x, struct bio_vec *bv,
 		ret = zcopy_sync_send_pages(x->sync, x->sock, bv, n, len, flags);
 	else
 		ret = zcopy_compat_send_pages(x->sock, bv, n, len, flags);
-	if (ret <= 0)
+	if (zcopy_sent(x, ret, len) <= 0)
 		return ret;
 
 	for (i = 0; i < n && done < ret; i++) {
@@ -293,9 +333,12 @@ ssize_t zcopy_send_kvec(struct zcopy_xfer_ctx *x, void *buf, size_t len)
 	struct msghdr msg = { .msg_flags = zcopy_msg_flags(x, len) };
 	int ret;
 
+	ret = zcopy_check_signal(x);
+	if (ret)
+		return ret;
 	zcopy_sock_path(x);
 	ret = kernel_sendmsg(x->sock, &msg, &vec, 1, len);
-	if (ret <= 0)
+	if (zcopy_sent(x, ret, len) <= 0)
 		return ret;
 	/* sendmsg without MSG_ZEROCOPY always copies into socket buffers... */
 	x->c.cpu_copy_bytes += ret;

@@ -92,14 +92,13 @@ ssize_t zcopy_sync_send_pages(struct zcopy_sync *s, struct socket *sock,
 		.msg_flags = flags | MSG_ZEROCOPY,
 		.msg_ubuf = &s->ubuf,
 	};
-	int ret;
 
+	/*
+	 * Through sock_sendmsg(), the security hook included, as every other
+	 * send; TCP takes @msg_ubuf without SO_ZEROCOPY being set.
+	 */
 	iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, bv, n, len);
-	lock_sock(sock->sk);
-	ret = zcopy_sock_plain_tcp(sock->sk) ? tcp_sendmsg_locked(sock->sk, &msg, len)
-					     : -EOPNOTSUPP;
-	release_sock(sock->sk);
-	return ret;
+	return sock_sendmsg(sock, &msg);
 }
 
 /**

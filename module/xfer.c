@@ -31,6 +31,23 @@ struct zcopy_call {
 	unsigned int npieces;	/* taken so far: what to release */
 };
 
+/*
+ * @err (-errno) as "error" reports it: the restart codes a pending signal
+ * gives are kernel-internal; the caller sees what the syscall layer makes
+ * of them without a restart, -EINTR.
+ */
+static int zcopy_visible_err(int err)
+{
+	switch (err) {
+	case -ERESTARTSYS:
+	case -ERESTARTNOINTR:
+	case -ERESTARTNOHAND:
+	case -ERESTART_RESTARTBLOCK:
+		return -EINTR;
+	}
+	return err;
+}
+
 /* Validate one FILE descriptor and take the file; resolve its length. */
 static int zcopy_piece_file(struct zcopy_piece *p, const struct zcopy_desc *d,
 			    u32 mode, u32 flags)
@@ -99,8 +116,9 @@ static int zcopy_call_prepare(struct zcopy_call *call, u64 *requested)
 	unsigned int i;
 	int ret;
 
-	call->descs = memdup_user(u64_to_user_ptr(call->args.descs),
-				  array_size(call->args.ndescs, sizeof(*call->descs)));
+	/* up to 32 KiB: not worth an order-3 page allocation when memory is fragmented */
+	call->descs = vmemdup_user(u64_to_user_ptr(call->args.descs),
+				   array_size(call->args.ndescs, sizeof(*call->descs)));
 	if (IS_ERR(call->descs)) {
 		ret = PTR_ERR(call->descs);
 		call->descs = NULL;
@@ -157,7 +175,7 @@ static void zcopy_call_release(struct zcopy_call *call)
 	kvfree(call->pieces);
 	if (call->descs)
 		zcopy_live_dec(ZCOPY_LIVE_DESCS);
-	kfree(call->descs);
+	kvfree(call->descs);
 }
 
 static ssize_t zcopy_send_piece(struct zcopy_xfer_ctx *x, struct zcopy_piece *p)
@@ -207,6 +225,7 @@ static ssize_t zcopy_call_send(struct zcopy_call *call, struct zcopy_xfer_ctx *x
 {
 	ssize_t total = 0, ret = 0;
 	unsigned int i;
+	int err = 0;
 
 	for (i = 0; i < call->npieces; i++) {
 		struct zcopy_piece *p = &call->pieces[i];
@@ -214,13 +233,18 @@ static ssize_t zcopy_call_send(struct zcopy_call *call, struct zcopy_xfer_ctx *x
 		if (!p->len)
 			continue;
 		ret = zcopy_send_piece(x, p);
-		if (ret < 0)
+		if (ret < 0) {
+			err = ret;
 			break;
+		}
 		total += ret;
-		if (ret < p->len)
+		/* short: what stopped it, or 0 at an unexpected end of file */
+		if (ret < p->len) {
+			err = x->stop_err;
 			break;
+		}
 	}
-	*error = ret < 0 ? -ret : 0;
+	*error = -zcopy_visible_err(err);
 	/* bytes announced with MSG_MORE will not come: push what is queued */
 	if (total && x->left)
 		zcopy_sock_flush(x);
@@ -284,7 +308,7 @@ long zcopy_ioctl_xfer(void __user *uarg)
 		int err = zcopy_sync_wait(x->sync, &x->c, timeo);
 
 		if (err && !error)
-			error = -err;
+			error = -zcopy_visible_err(err);
 	}
 	zcopy_sock_put(x);
 

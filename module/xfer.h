@@ -10,6 +10,7 @@
 #include <linux/if.h>
 #include <linux/net.h>
 #include <linux/pipe_fs_i.h>
+#include <linux/sched/signal.h>
 #include <linux/skbuff.h>
 
 #include "zcopy.h"
@@ -59,6 +60,9 @@ struct zcopy_piece {
  * @sync_pages: ZCOPY_F_SYNC applies to the pages being sent (page cache)
  * @sync: ZCOPY_F_SYNC release notification of this transfer (TCP only)
  * @res: page-cache residency of the FILE piece being sent (dma_in)
+ * @stop_err: why the transfer stopped before its end (-errno): the error
+ *	of the send that failed, or what made the socket take less than it
+ *	was offered, or -ERESTARTSYS for a pending signal; 0 while it goes on
  * @bv: scratch batch of page fragments
  * @c: the counters of this transfer
  */
@@ -75,9 +79,31 @@ struct zcopy_xfer_ctx {
 	bool sync_pages;
 	struct zcopy_sync *sync;
 	struct zcopy_residency *res;
+	int stop_err;
 	struct bio_vec bv[ZCOPY_BATCH];
 	struct zcopy_counters c;
 };
+
+/*
+ * The transfer stops here, for @err (-errno): remembered for the caller's
+ * "error", which the ioctl's count alone cannot tell after a partial send.
+ */
+static inline int zcopy_stop(struct zcopy_xfer_ctx *x, int err)
+{
+	x->stop_err = err;
+	return err;
+}
+
+/*
+ * As sendfile(2) at every batch (splice_to_socket(), splice_from_pipe_next()):
+ * a pending signal, fatal or not (the freezer's too), ends the transfer
+ * before the next batch; -ERESTARTSYS lets the syscall layer restart or
+ * return EINTR when nothing was sent.
+ */
+static inline int zcopy_check_signal(struct zcopy_xfer_ctx *x)
+{
+	return signal_pending(current) ? zcopy_stop(x, -ERESTARTSYS) : 0;
+}
 
 /* sock.c */
 bool zcopy_sock_plain_tcp(const struct sock *sk);

@@ -50,7 +50,7 @@ copy_prog ip usr/sbin/ip
 copy_prog ethtool usr/sbin/ethtool
 
 # kernel modules the guest loads, with what they depend on
-modlist="virtio_pci virtio_blk virtio_net ext4 crc32c_generic veth tls"
+modlist="virtio_pci virtio_blk virtio_net e1000e ext4 crc32c_generic veth tls overlay"
 for m in $modlist; do
 	modprobe -d "$image" -S "$kver" --show-depends "$m" | awk '$1 == "insmod" { print $2 }'
 done | sort -u | while read -r f; do

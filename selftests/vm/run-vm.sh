@@ -2,9 +2,11 @@
 # run-vm.sh KVER IMAGE_DIR INITRAMFS OUTDIR
 #
 # Boot the Debian kernel KVER under QEMU (TCG) with the test initramfs, an
-# ext4 disk on virtio-blk and a pair of virtio-net NICs joined through the
-# host's loopback, then judge the run from what the guest reported:
-# QEMU's exit status alone means nothing (it is 0 after a guest panic).
+# ext4 disk on virtio-blk and two NIC pairs joined through the host's
+# loopback (virtio-net, which has no scatter-gather with this backend, and
+# e1000e, a DMA NIC with scatter-gather and checksum offload), then judge
+# the run from what the guest reported: QEMU's exit status alone means
+# nothing (it is 0 after a guest panic).
 # Prints the KTAP summary and, last, "RESULT pass fail skip".
 #
 # Optional environment for `make check-debug` (unset: the plain run):
@@ -28,9 +30,10 @@ rm -rf "$out" && mkdir -p "$out"
 truncate -s "$disk" "$out/disk.img"
 mkfs.ext4 -q -F "$out/disk.img"
 
-# UDP ports for the NIC pair: derived from the PID so that parallel runs
+# UDP ports for the NIC pairs: derived from the PID so that parallel runs
 # do not collide; both ends stay on 127.0.0.1.
-p0=$((20000 + ($$ % 20000) * 2)) p1=$((20001 + ($$ % 20000) * 2))
+base=$((20000 + ($$ % 10000) * 4))
+p0=$base p1=$((base + 1)) p2=$((base + 2)) p3=$((base + 3))
 
 start=$(date +%s)
 timeout -k 10 "$limit" qemu-system-x86_64 \
@@ -48,6 +51,10 @@ timeout -k 10 "$limit" qemu-system-x86_64 \
 	-device virtio-net-pci,netdev=n0 \
 	-netdev "socket,id=n1,udp=127.0.0.1:$p0,localaddr=127.0.0.1:$p1" \
 	-device virtio-net-pci,netdev=n1 \
+	-netdev "socket,id=n2,udp=127.0.0.1:$p3,localaddr=127.0.0.1:$p2" \
+	-device e1000e,netdev=n2 \
+	-netdev "socket,id=n3,udp=127.0.0.1:$p2,localaddr=127.0.0.1:$p3" \
+	-device e1000e,netdev=n3 \
 	</dev/null >"$out/qemu.log" 2>&1
 rc=$?
 echo "vm: $kver: QEMU exited $rc after $(($(date +%s) - start)) s" >&2

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /* A receiving peer in its own network namespace (see netns_peer.h). */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -17,20 +19,50 @@
 
 #define PEER_PORT	5001
 
+static bool is_nic_pair(enum zc_link l)
+{
+	return l == ZC_VIRTIO || l == ZC_E1000E || l == ZC_E1000E_NOSG;
+}
+
 /* addresses from the documentation ranges: they never leave the VM */
 static const char *local_addr(enum zc_link l)
 {
-	return l == ZC_VIRTIO ? "198.51.100.1" : "192.0.2.1";
+	return is_nic_pair(l) ? "198.51.100.1" : "192.0.2.1";
 }
 
 static const char *peer_addr(enum zc_link l)
 {
-	return l == ZC_VIRTIO ? "198.51.100.2" : "192.0.2.2";
+	return is_nic_pair(l) ? "198.51.100.2" : "192.0.2.2";
 }
 
-static const char *peer_ifname(enum zc_link l)
+/*
+ * The two NICs of a pair are the interfaces bound to its driver, in name
+ * order (the VM adds the virtio-net pair, then the e1000e pair).  0, or
+ * -1 when the VM does not have two.
+ */
+static int nic_pair(const char *driver, char a[16], char b[16])
 {
-	return l == ZC_VIRTIO ? "eth1" : "vz1";
+	struct dirent **names;
+	int n, found = 0;
+
+	n = scandir("/sys/class/net", &names, NULL, alphasort);
+	for (int i = 0; i < n; i++) {
+		char path[300], target[256];
+		ssize_t len;
+
+		snprintf(path, sizeof(path), "/sys/class/net/%s/device/driver", names[i]->d_name);
+		len = readlink(path, target, sizeof(target) - 1);
+		if (len > 0) {
+			target[len] = 0;
+			const char *drv = strrchr(target, '/');
+
+			if (!strcmp(drv ? drv + 1 : target, driver) && found < 2)
+				snprintf(found++ ? b : a, 16, "%.15s", names[i]->d_name);
+		}
+		free(names[i]);
+	}
+	free(n >= 0 ? names : NULL);
+	return found == 2 ? 0 : -1;
 }
 
 static int wait_byte(int fd)
@@ -41,7 +73,7 @@ static int wait_byte(int fd)
 }
 
 /* in the child: configure its end, accept one connection, count it */
-static void peer_main(int ctl, enum zc_link link)
+static void peer_main(int ctl, enum zc_link link, const char *ifname)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(PEER_PORT) };
 	uint64_t res[2] = { 0, ZC_HASH_INIT };
@@ -51,8 +83,13 @@ static void peer_main(int ctl, enum zc_link link)
 	if (unshare(CLONE_NEWNET) || write(ctl, "n", 1) != 1 || wait_byte(ctl))
 		_exit(1);
 	if (zc_sh("ip link set lo up && ip addr add %s/24 dev %s && ip link set %s up",
-		  peer_addr(link), peer_ifname(link), peer_ifname(link)))
+		  peer_addr(link), ifname, ifname))
 		_exit(2);
+	/* a NIC reports its link seconds after it was set up (e1000e) */
+	if (is_nic_pair(link) &&
+	    zc_sh("for i in $(seq 1000); do ip link show %s | grep -q LOWER_UP && exit 0; "
+		  "sleep 0.01; done; exit 1", ifname))
+		_exit(7);
 	inet_pton(AF_INET, peer_addr(link), &sin.sin_addr);
 	l = socket(AF_INET, SOCK_STREAM, 0);
 	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -91,6 +128,19 @@ static int wait_for_link(const char *ifname)
 	return -1;
 }
 
+static int wait_for_carrier(const char *ifname)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/carrier", ifname);
+	for (int i = 0; i < 1000; i++) {
+		if (zc_read_ll(path) == 1)
+			return 0;
+		usleep(10000);
+	}
+	return -1;
+}
+
 int zc_peer_start(struct zc_peer *p, enum zc_link link, char *why, size_t whylen)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(PEER_PORT) };
@@ -99,43 +149,68 @@ int zc_peer_start(struct zc_peer *p, enum zc_link link, char *why, size_t whylen
 	memset(p, 0, sizeof(*p));
 	p->link = link;
 	p->sock = -1;
-	p->ifname = link == ZC_VIRTIO ? "eth0" : "vz0";
-	if (link == ZC_VIRTIO && (wait_for_link("eth0") || wait_for_link("eth1"))) {
-		snprintf(why, whylen, "no virtio-net pair eth0/eth1 in this VM");
-		return -1;
+	p->ctl = -1;
+	if (is_nic_pair(link)) {
+		const char *drv = link == ZC_VIRTIO ? "virtio_net" : "e1000e";
+
+		if (nic_pair(drv, p->ifname, p->peer_if)) {
+			snprintf(why, whylen, "no %s NIC pair in this VM", drv);
+			p->link = ZC_VETH_SG;	/* nothing of a pair to reset */
+			return -1;
+		}
+	} else {
+		strcpy(p->ifname, "vz0");
+		strcpy(p->peer_if, "vz1");
 	}
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
 		return -1;
 	p->pid = fork();
 	if (p->pid == 0) {
 		close(sv[0]);
-		peer_main(sv[1], link);
+		peer_main(sv[1], link, p->peer_if);
 	}
 	close(sv[1]);
 	p->ctl = sv[0];
 	if (p->pid < 0 || wait_byte(p->ctl)) {
 		snprintf(why, whylen, "cannot start the peer namespace");
-		return -1;
+		goto fail;
 	}
-	if (link == ZC_VIRTIO)
-		err = zc_sh("ip link set eth1 netns %d", p->pid);
+	if (is_nic_pair(link))
+		err = zc_sh("ip link set %s netns %d", p->peer_if, p->pid) ?:
+		      (link == ZC_VIRTIO ? 0 :
+		       zc_sh("ethtool -K %s sg %s >/dev/null", p->ifname,
+			     link == ZC_E1000E_NOSG ? "off" : "on"));
 	else
 		err = zc_sh("ip link add vz0 type veth peer name vz1 netns %d && "
-			    "ethtool -K vz0 sg %s >/dev/null", p->pid,
-			    link == ZC_VETH_SG ? "on" : "off");
+			    "ethtool -K vz0 sg %s tx %s >/dev/null", p->pid,
+			    link == ZC_VETH_NOSG ? "off" : "on",
+			    link == ZC_VETH_NOCSUM ? "off" : "on");
 	err = err ?: zc_sh("ip addr add %s/24 dev %s && ip link set %s up",
 			   local_addr(link), p->ifname, p->ifname);
 	if (err || write(p->ctl, "g", 1) != 1 || wait_byte(p->ctl)) {
 		snprintf(why, whylen, "cannot set up %s", p->ifname);
-		return -1;
+		goto fail;
+	}
+	/* e1000e takes seconds to report a link after it was set up */
+	if (is_nic_pair(link) && wait_for_carrier(p->ifname)) {
+		snprintf(why, whylen, "%s: no carrier", p->ifname);
+		goto fail;
 	}
 	inet_pton(AF_INET, peer_addr(link), &sin.sin_addr);
 	p->sock = socket(AF_INET, SOCK_STREAM, 0);
 	if (p->sock < 0 || connect(p->sock, (void *)&sin, sizeof(sin))) {
 		snprintf(why, whylen, "connect to the peer: %s", strerror(errno));
-		return -1;
+		goto fail;
 	}
 	return 0;
+
+fail:
+	/* the harness skips the teardown of a failed setup: leave nothing */
+	if (p->pid > 0)
+		kill(p->pid, SIGKILL);
+	zc_peer_finish(p);
+	p->pid = 0;
+	return -1;
 }
 
 int zc_peer_finish(struct zc_peer *p)
@@ -145,6 +220,7 @@ int zc_peer_finish(struct zc_peer *p)
 
 	if (p->sock >= 0)
 		close(p->sock);
+	p->sock = -1;
 	if (p->pid > 0) {
 		if (read(p->ctl, res, sizeof(res)) == sizeof(res)) {
 			p->bytes = res[0];
@@ -154,11 +230,15 @@ int zc_peer_finish(struct zc_peer *p)
 		kill(p->pid, SIGKILL);
 		waitpid(p->pid, &status, 0);
 	}
-	close(p->ctl);
-	if (p->link == ZC_VIRTIO) {
-		wait_for_link("eth1");
-		/* eth0 stays, with its address: remove it for the next test */
-		zc_sh("ip addr flush dev eth0");
+	if (p->ctl >= 0)
+		close(p->ctl);
+	p->ctl = -1;
+	if (is_nic_pair(p->link)) {
+		wait_for_link(p->peer_if);
+		/* ours stays, with its address and features: reset them */
+		zc_sh("ip addr flush dev %s", p->ifname);
+		if (p->link == ZC_E1000E_NOSG)
+			zc_sh("ethtool -K %s sg on >/dev/null", p->ifname);
 	} else {
 		/* deleting one end deletes the pair, addresses and all */
 		zc_sh("ip link del vz0 2>/dev/null");

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * A receiving peer in a network namespace of its own, reached through a
- * veth pair or through the VM's second virtio-net NIC: traffic that really
- * leaves through a device, and stays inside the VM.
+ * veth pair or through the second NIC of one of the VM's NIC pairs
+ * (virtio-net, e1000e): traffic that really leaves through a device, and
+ * stays inside the VM.
  */
 #ifndef ZCOPY_NETNS_PEER_H
 #define ZCOPY_NETNS_PEER_H
@@ -10,14 +11,22 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-enum zc_link { ZC_VETH_SG, ZC_VETH_NOSG, ZC_VIRTIO };
+/*
+ * veth with scatter-gather on, off, or on without TX checksum offload; the
+ * virtio-net pair (no scatter-gather); the e1000e pair (a DMA NIC with
+ * scatter-gather and checksum offload), as it is or with `sg off`
+ */
+enum zc_link {
+	ZC_VETH_SG, ZC_VETH_NOSG, ZC_VETH_NOCSUM, ZC_VIRTIO, ZC_E1000E, ZC_E1000E_NOSG,
+};
 
 struct zc_peer {
 	enum zc_link link;
 	pid_t pid;
 	int ctl;		/* socketpair to the child */
 	int sock;		/* our connected socket */
-	const char *ifname;	/* our end */
+	char ifname[16];	/* our end */
+	char peer_if[16];	/* the peer's end */
 	uint64_t bytes;		/* what the peer received, after zc_peer_finish() */
 	uint64_t hash;
 };

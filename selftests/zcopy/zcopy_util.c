@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -201,6 +202,10 @@ static void *zc_sink_main(void *arg)
 			break;
 		s->hash = zc_hash(s->hash, buf, r);
 		s->bytes += r;
+		if (s->kill_after && !s->killed && s->bytes >= s->kill_after) {
+			pthread_kill(s->kill_thread, s->kill_sig);
+			s->killed = true;
+		}
 	}
 	return NULL;
 }
@@ -210,6 +215,17 @@ int zc_sink_start(struct zc_sink *s, int fd)
 	memset(s, 0, sizeof(*s));
 	s->fd = fd;
 	s->hash = ZC_HASH_INIT;
+	return pthread_create(&s->thread, NULL, zc_sink_main, s) ? -1 : 0;
+}
+
+int zc_sink_start_kill(struct zc_sink *s, int fd, uint64_t after, int sig)
+{
+	memset(s, 0, sizeof(*s));
+	s->fd = fd;
+	s->hash = ZC_HASH_INIT;
+	s->kill_after = after;
+	s->kill_sig = sig;
+	s->kill_thread = pthread_self();
 	return pthread_create(&s->thread, NULL, zc_sink_main, s) ? -1 : 0;
 }
 
@@ -420,4 +436,71 @@ bool zc_xfer_errno_documented(int err)
 		return true;
 	}
 	return false;
+}
+
+/* --- kprobe witnesses ------------------------------------------------------ */
+
+#define TRACING "/sys/kernel/tracing"
+
+int zc_kprobes_add(const char *const *funcs, size_t n)
+{
+	int added = 0;
+
+	zc_sh("{ echo 0 > " TRACING "/events/kprobes/enable; } 2>/dev/null");
+	zc_sh("echo > " TRACING "/kprobe_events");
+	for (size_t i = 0; i < n; i++)
+		if (!zc_sh("echo 'p:zc%zu %s' >> " TRACING "/kprobe_events 2>/dev/null",
+			   i, funcs[i]))
+			added++;
+	if (added) {
+		zc_sh("echo > " TRACING "/trace");
+		zc_sh("echo 1 > " TRACING "/events/kprobes/enable");
+	}
+	return added;
+}
+
+int zc_kprobe_arg_stats(const char *arg, long *n, long *sum, long *max)
+{
+	char word[128], key[64];
+	size_t klen = snprintf(key, sizeof(key), "%s=", arg);
+	FILE *f = fopen(TRACING "/trace", "r");
+
+	*n = *sum = *max = 0;
+	if (!f)
+		return -1;
+	while (fscanf(f, "%127s", word) == 1) {
+		long v;
+
+		if (strncmp(word, key, klen))
+			continue;
+		v = strtol(word + klen, NULL, 0);
+		(*n)++;
+		*sum += v;
+		if (v > *max)
+			*max = v;
+	}
+	fclose(f);
+	return 0;
+}
+
+void zc_kprobes_del(void)
+{
+	zc_sh("{ echo 0 > " TRACING "/events/kprobes/enable; } 2>/dev/null");
+	zc_sh("echo > " TRACING "/kprobe_events 2>/dev/null");
+}
+
+/* kprobe_profile: one "name hits misses" line per probe */
+long zc_kprobe_hits(void)
+{
+	char name[64];
+	long hits, miss, sum = 0;
+	FILE *f = fopen(TRACING "/kprobe_profile", "r");
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %ld %ld", name, &hits, &miss) == 3)
+		if (!strncmp(name, "zc", 2))
+			sum += hits;
+	fclose(f);
+	return sum;
 }

@@ -57,8 +57,19 @@ struct zc_sink {
 	uint64_t bytes;
 	uint64_t hash;
 	int error;
+	/* zc_sink_start_kill(): @kill_sig to @kill_thread after @kill_after bytes */
+	uint64_t kill_after;
+	pthread_t kill_thread;
+	int kill_sig;
+	bool killed;
 };
 int zc_sink_start(struct zc_sink *s, int fd);
+/*
+ * The same, and once @after bytes have arrived, signal @sig to the thread
+ * that called this: a signal that surely comes while that thread is in
+ * the middle of sending.
+ */
+int zc_sink_start_kill(struct zc_sink *s, int fd, uint64_t after, int sig);
 /* joins; closes the sink's fd */
 void zc_sink_wait(struct zc_sink *s);
 
@@ -109,6 +120,24 @@ long long zc_live_get(const struct zc_live *l, const char *name);
 bool zc_live_wait_zero(struct zc_live *l, int ms);
 /* "name=count ..." of the non-zero counts, "none" if all are 0; @buf */
 const char *zc_live_str(const struct zc_live *l, char *buf, size_t len);
+
+/*
+ * kprobes on kernel functions, as independent witnesses of what the kernel
+ * did: zc_kprobes_add() replaces every probe with one on each of @funcs
+ * and returns how many could be placed (0: no kprobe events in this
+ * kernel); zc_kprobe_hits() is the sum of their hits so far, -1 if
+ * unreadable.
+ */
+int zc_kprobes_add(const char *const *funcs, size_t n);
+void zc_kprobes_del(void);
+long zc_kprobe_hits(void);
+/*
+ * A probe given as "func name=$argN:u32" records that argument of every
+ * hit in the trace buffer (emptied by zc_kprobes_add()): the number of
+ * hits that recorded @arg, the sum and the largest value of @arg over them.
+ * 0, or -1 if unreadable.
+ */
+int zc_kprobe_arg_stats(const char *arg, long *n, long *sum, long *max);
 
 /* an errno that Documentation/abi.rst lists for ZCOPY_IOC_XFER */
 bool zc_xfer_errno_documented(int err);

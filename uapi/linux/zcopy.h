@@ -31,7 +31,7 @@
  *   reserved member is not zero, or @flags has an unknown bit.
  * - E2BIG: @size is larger than the struct this kernel knows and the extra
  *   bytes are not all zero (a newer program asks for something this module
- *   cannot do).
+ *   cannot do), or @size is above 4096.
  */
 
 #define ZCOPY_IOC_TYPE		0xBC

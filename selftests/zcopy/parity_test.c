@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Where a review found zcopy less faithful to sendfile(2) than the
+ * sendfile_test matrix shows: signals while the peer keeps reading, and
+ * the "error" member after a transfer that stopped in the middle of a
+ * piece.  Every expectation that applies to sendfile is checked on
+ * sendfile too, through the same code.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "zcopy_util.h"
+
+#define MAX_RW_COUNT	0x7ffff000L
+#define SENDFILE	(-1)	/* the "mode" of the reference */
+
+static volatile sig_atomic_t signals;
+
+static void on_signal(int sig)
+{
+	signals++;
+}
+
+/* SIGALRM handled with no SA_RESTART: an interrupted call returns */
+static void catch_alarm(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigaction(SIGALRM, &sa, NULL);
+	signals = 0;
+}
+
+/* SIGALRM after @usec */
+static void alarm_in(long usec)
+{
+	struct itimerval it = { .it_value.tv_usec = usec };
+
+	catch_alarm();
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+/* one call of either method over the whole file; @x: zcopy's out members */
+static long send_all(int dev, int method, int sock, int fd, struct zcopy_xfer *x)
+{
+	memset(x, 0, sizeof(*x));
+	if (method == SENDFILE) {
+		off_t off = 0;
+
+		return sendfile(sock, fd, &off, MAX_RW_COUNT);
+	}
+	struct zcopy_desc d = zc_file(fd, 0, 0);
+
+	return zc_xfer(dev, sock, method, 0, &d, 1, x);
+}
+
+FIXTURE(parity)
+{
+	int dev, fd;
+	char path[256];
+	size_t size;
+};
+
+FIXTURE_VARIANT(parity)
+{
+	int method;
+};
+
+FIXTURE_VARIANT_ADD(parity, sendfile) { .method = SENDFILE };
+FIXTURE_VARIANT_ADD(parity, sg) { .method = ZCOPY_MODE_SG };
+FIXTURE_VARIANT_ADD(parity, copy) { .method = ZCOPY_MODE_COPY };
+FIXTURE_VARIANT_ADD(parity, direct) { .method = ZCOPY_MODE_DIRECT };
+
+FIXTURE_SETUP(parity)
+{
+	self->dev = zc_dev();
+	ASSERT_LE(0, self->dev);
+	self->size = 128 * ZC_MIB;
+	self->fd = zc_make_file(self->path, sizeof(self->path), "parity.dat", self->size, 11);
+	ASSERT_LE(0, self->fd);
+}
+
+FIXTURE_TEARDOWN(parity)
+{
+	struct itimerval off = {};
+
+	setitimer(ITIMER_REAL, &off, NULL);
+	signal(SIGALRM, SIG_DFL);
+	close(self->fd);
+	unlink(self->path);
+	close(self->dev);
+}
+
+/*
+ * A signal that arrives while the peer keeps reading (so the call need not
+ * wait for socket memory) still ends the transfer at the next batch with a
+ * short count, as sendfile does; "error" says EINTR.  The peer itself
+ * sends the signal once 8 MiB of the 128 arrived: it comes mid-transfer
+ * however fast the machine is.
+ */
+TEST_F(parity, signal_with_reading_peer)
+{
+	struct zc_sink sink;
+	struct zcopy_xfer x;
+	int snd, rcv;
+	long ret;
+
+	ASSERT_EQ(0, zc_pair(ZC_TCP4, &snd, &rcv));
+	catch_alarm();
+	ASSERT_EQ(0, zc_sink_start_kill(&sink, rcv, 8 * ZC_MIB, SIGALRM));
+	ret = send_all(self->dev, variant->method, snd, self->fd, &x);
+	close(snd);
+	zc_sink_wait(&sink);
+	EXPECT_EQ(1, signals);
+	EXPECT_LE(8 * ZC_MIB, ret) TH_LOG("errno %s", strerror(errno));
+	EXPECT_GT((long)self->size, ret) TH_LOG("the signal did not stop the transfer");
+	EXPECT_EQ((uint64_t)ret, sink.bytes);
+	if (variant->method != SENDFILE) {
+		EXPECT_EQ(EINTR, x.error);
+		EXPECT_EQ((uint64_t)ret, x.bytes_sent);
+	}
+	TH_LOG("stopped after %ld of %zu bytes", ret, self->size);
+}
+
+/*
+ * A peer that does not read: a non-blocking call returns what fitted, and
+ * "error" says why it stopped (EAGAIN) although that was in the middle of
+ * the file's piece; the next call fails with EAGAIN in both places.
+ */
+TEST_F(parity, error_mid_piece_nonblocking)
+{
+	struct zcopy_xfer x;
+	int snd, rcv, small = 64 * 1024;
+	long ret;
+
+	ASSERT_EQ(0, zc_pair(ZC_TCP4, &snd, &rcv));
+	setsockopt(snd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+	setsockopt(rcv, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	fcntl(snd, F_SETFL, O_NONBLOCK);
+	ret = send_all(self->dev, variant->method, snd, self->fd, &x);
+	EXPECT_LT(0, ret);
+	EXPECT_GT((long)self->size, ret);
+	if (variant->method != SENDFILE) {
+		EXPECT_EQ(EAGAIN, x.error);
+	}
+	for (int i = 0; i < 50 && ret > 0; i++)
+		ret = send_all(self->dev, variant->method, snd, self->fd, &x);
+	EXPECT_EQ(-1, ret);
+	EXPECT_EQ(EAGAIN, errno);
+	if (variant->method != SENDFILE) {
+		EXPECT_EQ(EAGAIN, x.error);
+	}
+	close(snd);
+	close(rcv);
+}
+
+/*
+ * A blocked call that a signal interrupts: a short count with "error"
+ * EINTR, or -1/EINTR when nothing was sent, and never a kernel-internal
+ * restart code (ERESTARTSYS is 512) in "error".
+ */
+TEST_F(parity, error_never_internal)
+{
+	struct zcopy_xfer x;
+	int snd, rcv, small = 64 * 1024, failed = 0;
+	long ret;
+
+	ASSERT_EQ(0, zc_pair(ZC_TCP4, &snd, &rcv));
+	setsockopt(snd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+	setsockopt(rcv, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	for (int i = 0; i < 50 && !failed; i++) {
+		alarm_in(100000);
+		ret = send_all(self->dev, variant->method, snd, self->fd, &x);
+		EXPECT_EQ(1, signals);
+		if (ret < 0) {
+			EXPECT_EQ(EINTR, errno);
+			failed = 1;
+		}
+		if (variant->method != SENDFILE) {
+			EXPECT_EQ(EINTR, x.error) TH_LOG("call %d returned %ld", i, ret);
+		}
+	}
+	EXPECT_EQ(1, failed) TH_LOG("no call failed once the socket was full");
+	close(snd);
+	close(rcv);
+}
+
+/*
+ * The security module's socket_sendmsg hook (AppArmor, SELinux, Smack
+ * decide there) runs for zcopy's sends exactly where it runs for
+ * sendfile's: on 6.12 sendfile goes through sock_sendmsg(), on 6.1 through
+ * ->sendpage(), which has no such hook.  The witness is a kprobe on
+ * security_socket_sendmsg, counted around one call of each.
+ */
+FIXTURE(lsm)
+{
+	int dev, fd, probes;
+	char path[256];
+};
+
+FIXTURE_VARIANT(lsm)
+{
+	uint32_t flags;
+};
+
+FIXTURE_VARIANT_ADD(lsm, sg) { .flags = 0 };
+FIXTURE_VARIANT_ADD(lsm, sg_sync) { .flags = ZCOPY_F_SYNC };
+
+FIXTURE_SETUP(lsm)
+{
+	static const char *const hook[] = { "security_socket_sendmsg" };
+
+	self->dev = zc_dev();
+	ASSERT_LE(0, self->dev);
+	self->fd = zc_make_file(self->path, sizeof(self->path), "lsm.dat", ZC_MIB, 12);
+	ASSERT_LE(0, self->fd);
+	self->probes = zc_kprobes_add(hook, 1);
+	if (self->probes <= 0)
+		SKIP(return, "no kprobe on security_socket_sendmsg in this kernel");
+}
+
+FIXTURE_TEARDOWN(lsm)
+{
+	zc_kprobes_del();
+	close(self->fd);
+	unlink(self->path);
+	close(self->dev);
+}
+
+/* hook hits during one call that sends the whole file */
+static long hook_hits(struct __test_metadata *_metadata, int dev, int fd, int method,
+		      uint32_t flags)
+{
+	struct zc_sink sink;
+	int snd, rcv;
+	long before, ret;
+
+	if (zc_pair(ZC_TCP4, &snd, &rcv) || zc_sink_start(&sink, rcv))
+		return -1;
+	before = zc_kprobe_hits();
+	if (method == SENDFILE) {
+		off_t off = 0;
+
+		ret = sendfile(snd, fd, &off, ZC_MIB);
+	} else {
+		struct zcopy_desc d = zc_file(fd, 0, 0);
+
+		ret = zc_xfer(dev, snd, method, flags, &d, 1, NULL);
+	}
+	before = zc_kprobe_hits() - before;
+	close(snd);
+	zc_sink_wait(&sink);
+	EXPECT_EQ(ZC_MIB, ret);
+	EXPECT_EQ(ZC_MIB, sink.bytes);
+	return before;
+}
+
+TEST_F(lsm, hook_like_sendfile)
+{
+	long sf = hook_hits(_metadata, self->dev, self->fd, SENDFILE, 0);
+	long zc = hook_hits(_metadata, self->dev, self->fd, ZCOPY_MODE_SG, variant->flags);
+
+	TH_LOG("security_socket_sendmsg hits: sendfile %ld, zcopy %ld", sf, zc);
+	ASSERT_LE(0, sf);
+	/* SYNC sends with sock_sendmsg() on both kernels: never fewer checks */
+	if (variant->flags & ZCOPY_F_SYNC) {
+		EXPECT_LT(0, zc);
+	} else {
+		EXPECT_EQ(sf > 0, zc > 0);
+	}
+}
+
+TEST_HARNESS_MAIN
