@@ -8,6 +8,7 @@
 #include <linux/module.h>
 
 #include "record.h"
+#include "xfer.h"
 
 static int __init zcopy_init(void)
 {
@@ -35,6 +36,8 @@ err_uninit_debugfs:
 static void __exit zcopy_exit(void)
 {
 	zcopy_device_uninit();
+	/* the last SYNC notification's callback has returned */
+	zcopy_sync_uninit();
 	zcopy_debugfs_uninit();
 	zcopy_record_uninit();
 }

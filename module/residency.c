@@ -38,6 +38,20 @@ static struct address_space *zcopy_data_mapping(struct file *file)
 }
 
 /**
+ * zcopy_residency_applies - can a page missing from the cache mean a read
+ *	from a storage device?
+ * @file: the file
+ *
+ * Only when the data's filesystem sits on a block device: procfs, sysfs
+ * and tmpfs pages come from no device (tmpfs pages in swap are not
+ * counted).  Overlayfs is judged by the layer that holds the data.
+ */
+bool zcopy_residency_applies(struct file *file)
+{
+	return !!d_real_inode(file->f_path.dentry)->i_sb->s_bdev;
+}
+
+/**
  * zcopy_residency_scan - record which pages of [@pos, @pos + @len) are cached
  * @file: the file
  * @pos: first byte

@@ -166,6 +166,7 @@ static int zcopy_msg_flags(struct zcopy_xfer_ctx *x, size_t len)
 
 	if (len < x->left || (x->flags & ZCOPY_F_MORE))
 		flags |= MSG_MORE;
+	x->more_sent = flags & MSG_MORE;
 	return flags;
 }
 

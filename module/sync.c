@@ -15,6 +15,7 @@
  */
 #include <linux/completion.h>
 #include <linux/module.h>
+#include <linux/rcupdate.h>
 #include <linux/refcount.h>
 #include <linux/skbuff.h>
 #include <linux/slab.h>
@@ -32,17 +33,35 @@ struct zcopy_sync {
 	atomic64_t copied_ops;
 	/* the waiter and the notification side: whoever is last frees */
 	refcount_t users;
+	struct rcu_head rcu;
 };
+
+/*
+ * The module reference goes in an RCU callback, never in the last skb's
+ * release: code of the module still runs after module_put() returns (at
+ * least the return into it), and the release may run preemptible (a
+ * socket's queue purged at close).  zcopy_sync_uninit()'s rcu_barrier()
+ * in module exit waits for this callback to have returned.
+ */
+static void zcopy_sync_free(struct rcu_head *rcu)
+{
+	struct zcopy_sync *s = container_of(rcu, struct zcopy_sync, rcu);
+
+	kfree(s);
+	zcopy_live_dec(ZCOPY_LIVE_SYNC);
+	/* last: the counter is the module's */
+	module_put(THIS_MODULE);
+}
 
 static void zcopy_sync_put(struct zcopy_sync *s)
 {
-	if (refcount_dec_and_test(&s->users)) {
-		kfree(s);
-		/* maybe in softirq (the last skb): this_cpu_dec() is safe there */
-		zcopy_live_dec(ZCOPY_LIVE_SYNC);
-		/* last: the counter is the module's */
-		module_put(THIS_MODULE);
-	}
+	if (refcount_dec_and_test(&s->users))
+		call_rcu(&s->rcu, zcopy_sync_free);
+}
+
+void zcopy_sync_uninit(void)
+{
+	rcu_barrier();
 }
 
 /* called for every skb release, and once for our own reference */

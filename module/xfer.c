@@ -93,6 +93,8 @@ static int zcopy_piece_file(struct zcopy_piece *p, const struct zcopy_desc *d,
 		mode = ZCOPY_MODE_SG;
 	}
 	p->mode = mode;
+	/* direct I/O needs a block device, whose filesystems know their size */
+	p->to_eof = !d->len && mode != ZCOPY_MODE_DIRECT;
 	return 0;
 }
 
@@ -178,7 +180,8 @@ static void zcopy_call_release(struct zcopy_call *call)
 	kvfree(call->descs);
 }
 
-static ssize_t zcopy_send_piece(struct zcopy_xfer_ctx *x, struct zcopy_piece *p)
+static ssize_t zcopy_send_piece(struct zcopy_xfer_ctx *x, struct zcopy_piece *p,
+				size_t scan_len)
 {
 	ssize_t ret;
 
@@ -194,9 +197,13 @@ static ssize_t zcopy_send_piece(struct zcopy_xfer_ctx *x, struct zcopy_piece *p)
 		}
 		x->sync_pages = true;
 	}
-	/* DIRECT reads bypass the page cache and count their own reads */
-	if (p->mode != ZCOPY_MODE_DIRECT) {
-		x->res = zcopy_residency_scan(p->file, p->pos, p->len);
+	/*
+	 * DIRECT reads bypass the page cache and count their own reads.  The
+	 * scan covers what the file reported, on a filesystem with a device
+	 * to read from.
+	 */
+	if (p->mode != ZCOPY_MODE_DIRECT && scan_len && zcopy_residency_applies(p->file)) {
+		x->res = zcopy_residency_scan(p->file, p->pos, scan_len);
 		if (!x->res)
 			return -ENOMEM;
 	}
@@ -217,36 +224,71 @@ static ssize_t zcopy_send_piece(struct zcopy_xfer_ctx *x, struct zcopy_piece *p)
 }
 
 /*
+ * Has a piece sent to its end of file really reached it?  1 when the next
+ * read returns 0; 0 when there is more (the piece stopped for another
+ * reason), -errno when the read fails (the reason it stopped).
+ */
+static int zcopy_file_at_eof(struct file *file, loff_t pos)
+{
+	char c;
+	ssize_t r = kernel_read(file, &c, 1, &pos);
+
+	return r ? min_t(ssize_t, r, 0) : 1;
+}
+
+/*
  * Send every piece in order; returns bytes sent, or -errno if none.  A
  * short piece ends the transfer: going on would leave a hole in the stream.
  */
 static ssize_t zcopy_call_send(struct zcopy_call *call, struct zcopy_xfer_ctx *x,
 			       int *error)
 {
+	/* what MAX_RW_COUNT leaves for files that turn out longer than reported */
+	size_t slack = MAX_RW_COUNT - x->c.bytes_requested;
 	ssize_t total = 0, ret = 0;
 	unsigned int i;
 	int err = 0;
 
 	for (i = 0; i < call->npieces; i++) {
 		struct zcopy_piece *p = &call->pieces[i];
+		size_t reported = p->len;
 
+		if (p->to_eof) {
+			/* until the read returns 0, within the call's clamp */
+			p->len += slack;
+			x->left += slack;
+		}
 		if (!p->len)
 			continue;
-		ret = zcopy_send_piece(x, p);
+		ret = zcopy_send_piece(x, p, reported);
 		if (ret < 0) {
 			err = ret;
 			break;
 		}
 		total += ret;
-		/* short: what stopped it, or 0 at an unexpected end of file */
+		if (p->to_eof) {
+			slack -= max_t(ssize_t, ret - reported, 0);
+			x->left -= p->len - ret;
+		}
+		/*
+		 * Short: what stopped it, or 0 at an unexpected end of file;
+		 * for a piece sent to its end of file, that end.
+		 */
 		if (ret < p->len) {
 			err = x->stop_err;
+			if (!err && p->to_eof) {
+				err = zcopy_file_at_eof(p->file, p->pos + ret);
+				if (err > 0) {
+					err = 0;
+					continue;
+				}
+			}
 			break;
 		}
 	}
 	*error = -zcopy_visible_err(err);
 	/* bytes announced with MSG_MORE will not come: push what is queued */
-	if (total && x->left)
+	if (total && x->more_sent)
 		zcopy_sock_flush(x);
 	return total ? total : ret;
 }

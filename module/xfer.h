@@ -25,6 +25,9 @@
  * @file: FILE: a reference of our own, dropped at the end
  * @pos: FILE: next byte to send
  * @len: bytes of this piece still to send (cut at EOF and at MAX_RW_COUNT)
+ * @to_eof: FILE of length 0: sent until the file's read returns 0, as
+ *	sendfile(2) is, not to the size the file reports (procfs reports 0,
+ *	sysfs a page, NFS or FUSE a stale one); @len is that reported size
  * @pages: BUF: the bytes, copied from user memory into pages of our own
  * @npages: BUF: number of @pages
  * @frag_page: BUF of up to a page: instead of @pages, a reference to the
@@ -37,6 +40,7 @@ struct zcopy_piece {
 	struct file *file;
 	loff_t pos;
 	size_t len;
+	bool to_eof;
 	struct page **pages;
 	unsigned int npages;
 	struct page *frag_page;
@@ -51,6 +55,8 @@ struct zcopy_piece {
  * @msg_flags: MSG_DONTWAIT / MSG_NOSIGNAL for every send
  * @left: bytes of the whole transfer still to send; while more follow,
  *	sends carry MSG_MORE
+ * @more_sent: the last send carried MSG_MORE: a transfer that ends there
+ *	pushes what is queued (see zcopy_sock_flush())
  * @egress_hw: the egress device is backed by hardware (has a parent
  *	device), so what the socket sends leaves by DMA
  * @stack_copies: the network stack will copy what it is handed on the
@@ -72,6 +78,7 @@ struct zcopy_xfer_ctx {
 	u32 flags;
 	int msg_flags;
 	size_t left;
+	bool more_sent;
 	bool egress_hw;
 	bool stack_copies;
 	u16 family;
@@ -130,8 +137,10 @@ int zcopy_sync_wait(struct zcopy_sync *s, struct zcopy_counters *c, long timeo);
 void zcopy_sync_complete(struct sk_buff *skb, struct ubuf_info *uarg,
 			 bool zerocopy_success);
 void zcopy_compat_ubuf_init(struct ubuf_info *uarg);
+void zcopy_sync_uninit(void);
 
 /* residency.c: which pages of a file range were in the page cache */
+bool zcopy_residency_applies(struct file *file);
 struct zcopy_residency *zcopy_residency_scan(struct file *file, loff_t pos,
 					     size_t len);
 u64 zcopy_residency_missing(struct zcopy_residency *res, loff_t from,

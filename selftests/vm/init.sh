@@ -11,6 +11,11 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mount -t debugfs debugfs /sys/kernel/debug
 mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+# events (the tests' kprobe witnesses) without the scheduler hooks that
+# record command names: their live patching of try_to_wake_up() on every
+# enable and disable once ended in "Oops: int3" on the other vCPU under TCG
+{ echo 0 >/sys/kernel/tracing/options/record-cmd
+  echo 0 >/sys/kernel/tracing/options/record-tgid; } 2>/dev/null
 mount -t tmpfs tmpfs /tmp
 mount -t tmpfs tmpfs /run
 exec </dev/console >/dev/ttyS0 2>&1

@@ -219,6 +219,50 @@ TEST_F(module, unload_and_reload)
 	}
 }
 
+/*
+ * A SYNC transfer's notification holds the module until the network stack
+ * released the last page, and drops that hold only from a callback that
+ * module exit waits for: unloading right after the transfer (as soon as
+ * the reference is gone, polled) must neither fail for long nor leave
+ * module code running (the debug kernels' KASAN would see it).
+ */
+TEST_F(module, unload_right_after_sync)
+{
+	char path[256];
+	struct zc_sink sink;
+	int dev, file, snd, rcv, ret = EWOULDBLOCK;
+	struct zcopy_desc d;
+
+	NEED_KO();
+	file = zc_make_file(path, sizeof(path), "module-sync.dat", ZC_MIB, 13);
+	ASSERT_LE(0, file);
+	for (int round = 0; round < 3; round++) {
+		dev = zc_dev();
+		ASSERT_LE(0, dev);
+		ASSERT_EQ(0, zc_pair(ZC_TCP4, &snd, &rcv));
+		ASSERT_EQ(0, zc_sink_start(&sink, rcv));
+		d = zc_file(file, 0, 0);
+		EXPECT_EQ(ZC_MIB, zc_xfer(dev, snd, ZCOPY_MODE_SG, ZCOPY_F_SYNC, &d, 1, NULL));
+		close(dev);
+		close(snd);
+		zc_sink_wait(&sink);
+		self->dirty = true;
+		/* the notification's reference goes one RCU grace period later */
+		for (int i = 0; i < 500; i++) {
+			ret = unload();
+			if (ret != EWOULDBLOCK)
+				break;
+			usleep(1000);
+		}
+		ASSERT_EQ(0, ret) TH_LOG("round %d: %s", round, strerror(ret));
+		EXPECT_FALSE(loaded());
+		ASSERT_EQ(0, load(self->ko, ""));
+		self->dirty = false;
+	}
+	close(file);
+	unlink(path);
+}
+
 TEST_F(module, load_twice)
 {
 	NEED_KO();

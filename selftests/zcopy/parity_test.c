@@ -192,6 +192,100 @@ TEST_F(parity, error_never_internal)
 }
 
 /*
+ * Files whose size is not their length: procfs reports 0, sysfs a page.
+ * Length 0 sends what the file's read returns until it returns 0, as
+ * sendfile does, and the transfer goes on with the next descriptor.
+ */
+FIXTURE(eof)
+{
+	int dev;
+};
+
+FIXTURE_VARIANT(eof)
+{
+	const char *path;
+	uint32_t mode;
+};
+
+FIXTURE_VARIANT_ADD(eof, cpuinfo_sg) { .path = "/proc/cpuinfo", .mode = ZCOPY_MODE_SG };
+FIXTURE_VARIANT_ADD(eof, cpuinfo_copy) { .path = "/proc/cpuinfo", .mode = ZCOPY_MODE_COPY };
+FIXTURE_VARIANT_ADD(eof, version_auto) { .path = "/proc/version", .mode = ZCOPY_MODE_AUTO };
+FIXTURE_VARIANT_ADD(eof, sysfs_mtu_sg) { .path = "/sys/class/net/lo/mtu", .mode = ZCOPY_MODE_SG };
+
+FIXTURE_SETUP(eof)
+{
+	self->dev = zc_dev();
+	ASSERT_LE(0, self->dev);
+}
+
+FIXTURE_TEARDOWN(eof)
+{
+	close(self->dev);
+}
+
+/* what read(2) gives for the whole file: its length and hash */
+static size_t read_all(const char *path, uint64_t *hash)
+{
+	char buf[4096];
+	size_t total = 0;
+	ssize_t r;
+	int fd = open(path, O_RDONLY);
+
+	*hash = ZC_HASH_INIT;
+	while (fd >= 0 && (r = read(fd, buf, sizeof(buf))) > 0) {
+		*hash = zc_hash(*hash, buf, r);
+		total += r;
+	}
+	close(fd);
+	return total;
+}
+
+TEST_F(eof, length_zero_reads_to_the_end)
+{
+	static const char trailer[] = "--end--";
+	uint64_t want_hash, sf_hash;
+	size_t want = read_all(variant->path, &want_hash);
+	struct zc_sink sink;
+	struct zcopy_xfer x;
+	struct zcopy_desc d[2];
+	int snd, rcv, fd;
+	off_t off = 0;
+	long ret;
+
+	ASSERT_LT(0, want);
+	fd = open(variant->path, O_RDONLY);
+	ASSERT_LE(0, fd);
+
+	/* sendfile(2), the reference: everything, whatever i_size says */
+	ASSERT_EQ(0, zc_pair(ZC_TCP4, &snd, &rcv));
+	ASSERT_EQ(0, zc_sink_start(&sink, rcv));
+	ret = sendfile(snd, fd, &off, MAX_RW_COUNT);
+	close(snd);
+	zc_sink_wait(&sink);
+	sf_hash = sink.hash;
+	EXPECT_EQ((long)want, ret);
+	EXPECT_EQ(want_hash, sf_hash);
+
+	/* zcopy: the same bytes, then the trailer */
+	ASSERT_EQ(0, zc_pair(ZC_TCP4, &snd, &rcv));
+	ASSERT_EQ(0, zc_sink_start(&sink, rcv));
+	d[0] = zc_file(fd, 0, 0);
+	d[1] = zc_buf(trailer, sizeof(trailer) - 1);
+	ret = zc_xfer(self->dev, snd, variant->mode, 0, d, 2, &x);
+	close(snd);
+	zc_sink_wait(&sink);
+	EXPECT_EQ((long)(want + sizeof(trailer) - 1), ret) TH_LOG("%s", strerror(errno));
+	EXPECT_EQ(0, x.error);
+	EXPECT_EQ(want + sizeof(trailer) - 1, sink.bytes);
+	EXPECT_EQ(zc_hash(want_hash, trailer, sizeof(trailer) - 1), sink.hash);
+	/* nothing came from a storage device */
+	EXPECT_EQ(0, x.counters.dma_in_bytes);
+	TH_LOG("%s: %zu bytes, reported size %lld", variant->path, want,
+	       (long long)lseek(fd, 0, SEEK_END));
+	close(fd);
+}
+
+/*
  * The security module's socket_sendmsg hook (AppArmor, SELinux, Smack
  * decide there) runs for zcopy's sends exactly where it runs for
  * sendfile's: on 6.12 sendfile goes through sock_sendmsg(), on 6.1 through

@@ -448,6 +448,14 @@ int zc_kprobes_add(const char *const *funcs, size_t n)
 
 	zc_sh("{ echo 0 > " TRACING "/events/kprobes/enable; } 2>/dev/null");
 	zc_sh("echo > " TRACING "/kprobe_events");
+	/*
+	 * Enabling an event also hooks the scheduler's tracepoints to record
+	 * command names, patching live code in try_to_wake_up() on every
+	 * enable and disable; under QEMU's TCG that patching once ended in
+	 * an "Oops: int3" on the other vCPU.  The names are not needed.
+	 */
+	zc_sh("{ echo 0 > " TRACING "/options/record-cmd; echo 0 > " TRACING
+	      "/options/record-tgid; } 2>/dev/null");
 	for (size_t i = 0; i < n; i++)
 		if (!zc_sh("echo 'p:zc%zu %s' >> " TRACING "/kprobe_events 2>/dev/null",
 			   i, funcs[i]))
