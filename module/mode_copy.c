@@ -42,14 +42,14 @@ ssize_t zcopy_send_file_copy(struct zcopy_xfer_ctx *x, struct zcopy_piece *p)
 			ret = got < 0 ? zcopy_stop(x, got) : 0;
 			break;
 		}
-		x->c.cpu_copy_bytes += got;
-		x->c.cpu_copy_ops++;
-
 		sent = zcopy_send_kvec(x, buf, got);
 		if (sent <= 0) {
 			ret = sent;
 			break;
 		}
+		/* the read's copy, of the bytes that went on to the wire */
+		x->c.cpu_copy_bytes += sent;
+		x->c.cpu_copy_ops++;
 		x->c.dma_in_bytes += zcopy_residency_missing(x->res, p->pos + total,
 							     p->pos + total + sent);
 		total += sent;

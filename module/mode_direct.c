@@ -129,6 +129,9 @@ ssize_t zcopy_send_file_direct(struct zcopy_xfer_ctx *x, struct zcopy_piece *p)
 		if (ret <= 0)
 			break;
 		total += ret;
+		/* the socket took less than the chunk: no second read, no second wait */
+		if (x->stop_err)
+			break;
 		cond_resched();
 	}
 	kvfree(d);

@@ -40,7 +40,7 @@ static int zcopy_sg_actor(struct pipe_inode_info *pipe, struct splice_desc *sd)
 
 		ret = pipe_buf_confirm(pipe, buf);
 		if (ret)
-			return ret;
+			return zcopy_stop(x, ret);
 		bvec_set_page(&x->bv[n++], buf->page, part, buf->offset);
 		len += part;
 		tail++;

@@ -31,8 +31,9 @@ static bool zcopy_sock_is_tcp(const struct sock *sk)
  * Not so when a ULP (kTLS) or a BPF sockmap replaced sk_prot: handing
  * pages to tcp_sendmsg_locked() or ->sendpage_locked() directly would
  * bypass them, and send TLS plaintext.  Checked when the transfer starts
- * and again under the socket lock before every batch (a ULP can be set
- * while a transfer runs).
+ * and, on 6.1, again under the socket lock before every batch (a ULP can be
+ * set while a transfer runs); 6.12 sends through sock_sendmsg(), which
+ * hands the pages to whatever protocol the socket has by then.
  */
 bool zcopy_sock_plain_tcp(const struct sock *sk)
 {
@@ -57,6 +58,16 @@ static bool zcopy_sock_never_connected(struct socket *sock)
 	return sk->sk_state == TCP_CLOSE && !READ_ONCE(sk->sk_shutdown);
 }
 
+/* the network protocol of a TCP socket's packets: IPv4 also for v4-mapped */
+static __be16 zcopy_sock_l3_proto(const struct sock *sk)
+{
+#if IS_ENABLED(CONFIG_IPV6)
+	if (sk->sk_family == AF_INET6 && !ipv6_addr_v4mapped(&sk->sk_v6_daddr))
+		return htons(ETH_P_IPV6);
+#endif
+	return htons(ETH_P_IP);
+}
+
 /*
  * Where the next batch leaves, and whether the stack will copy it.
  *
@@ -67,11 +78,14 @@ static bool zcopy_sock_never_connected(struct socket *sock)
  * without scatter-gather happens at transmit instead: validate_xmit_skb()
  * segments the skb without NETIF_F_SG, and skb_segment() then copies every
  * byte into linear skbs (or __skb_linearize() does, for a single segment).
- * A device with scatter-gather but no TX checksum offload (tun/tap by
- * default, `ethtool -K dev tx off`) gets the checksum computed in software
- * at transmit, and skb_checksum_help() first linearizes an skb whose
- * fragments are shared page-cache pages: a copy of every byte again.
- * All three conditions are read here, before every batch.  Software devices
+ * A device with scatter-gather but no TX checksum offload for the socket's
+ * protocol (tun/tap by default, `ethtool -K dev tx off`) has the checksum
+ * computed in software at transmit, and the stack first linearizes an skb
+ * whose fragments are shared page-cache pages (skb_segment()'s checksum
+ * check for GSO skbs, skb_checksum_help() for the others): a copy of every
+ * byte again.  Fragments under a SYNC notification are not marked shared
+ * and are checksummed in place.  All of this is read here, before every
+ * batch.  Software devices
  * (loopback, veth) have no parent device and do no DMA.
  */
 static void zcopy_sock_path(struct zcopy_xfer_ctx *x)
@@ -81,6 +95,7 @@ static void zcopy_sock_path(struct zcopy_xfer_ctx *x)
 	struct dst_entry *dst;
 
 	x->stack_copies = false;
+	x->csum_copies = false;
 	x->egress_hw = false;
 	if (!zcopy_sock_is_tcp(sk))
 		return;
@@ -88,11 +103,14 @@ static void zcopy_sock_path(struct zcopy_xfer_ctx *x)
 	dst = __sk_dst_get(sk);
 	if (dst)
 		dev = dst->dev;
-	x->stack_copies = !(READ_ONCE(sk->sk_route_caps) & NETIF_F_SG);
+	/* a ULP set since the start (kTLS encrypts, a sockmap copies) */
+	x->stack_copies = !(READ_ONCE(sk->sk_route_caps) & NETIF_F_SG) ||
+			  !zcopy_sock_plain_tcp(sk);
 	if (dev) {
 		netdev_features_t f = READ_ONCE(dev->features);
 
-		x->stack_copies |= !(f & NETIF_F_SG) || !(f & NETIF_F_CSUM_MASK);
+		x->stack_copies |= !(f & NETIF_F_SG);
+		x->csum_copies = !can_checksum_protocol(f, zcopy_sock_l3_proto(sk));
 		x->egress_hw = !!dev->dev.parent;
 		if (!x->ifname[0])
 			strscpy(x->ifname, dev->name, sizeof(x->ifname));
@@ -174,7 +192,7 @@ static int zcopy_msg_flags(struct zcopy_xfer_ctx *x, size_t len)
  * The socket took less than it was offered and returned a count, as TCP
  * does for sendfile(2): the reason is gone with the count, so it is read
  * back from the socket and the task.  A non-blocking socket, or
- * SO_SNDTIMEO, is EAGAIN.
+ * SO_SNDTIMEO, is EAGAIN (a non-blocking call never waited for a signal).
  */
 static int zcopy_sock_short_reason(struct zcopy_xfer_ctx *x)
 {
@@ -185,7 +203,7 @@ static int zcopy_sock_short_reason(struct zcopy_xfer_ctx *x)
 		return -err;
 	if (READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN)
 		return -EPIPE;
-	if (signal_pending(current))
+	if (!(x->msg_flags & MSG_DONTWAIT) && signal_pending(current))
 		return -ERESTARTSYS;
 	return -EAGAIN;
 }
@@ -267,7 +285,7 @@ ssize_t zcopy_send_pages(struct zcopy_xfer_ctx *x, struct bio_vec *bv,
 	for (i = 0; i < n && done < ret; i++) {
 		size_t part = min_t(size_t, bv[i].bv_len, ret - done);
 
-		if (x->stack_copies) {
+		if (x->stack_copies || (x->csum_copies && !x->sync_pages)) {
 			x->c.cpu_copy_bytes += part;
 			x->c.cpu_copy_ops++;
 		} else {

@@ -271,16 +271,19 @@ static ssize_t zcopy_call_send(struct zcopy_call *call, struct zcopy_xfer_ctx *x
 			x->left -= p->len - ret;
 		}
 		/*
-		 * Short: what stopped it, or 0 at an unexpected end of file;
-		 * for a piece sent to its end of file, that end.
+		 * Short: what stopped the send; else the file's read, which
+		 * splice_direct_to_actor() does not report once bytes went:
+		 * an error, or the end of the file (a piece sent to its end
+		 * of file goes on with the next).
 		 */
 		if (ret < p->len) {
 			err = x->stop_err;
-			if (!err && p->to_eof) {
+			if (!err && p->type == ZCOPY_DESC_FILE) {
 				err = zcopy_file_at_eof(p->file, p->pos + ret);
 				if (err > 0) {
 					err = 0;
-					continue;
+					if (p->to_eof)
+						continue;
 				}
 			}
 			break;

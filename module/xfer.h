@@ -59,6 +59,9 @@ struct zcopy_piece {
  *	pushes what is queued (see zcopy_sock_flush())
  * @egress_hw: the egress device is backed by hardware (has a parent
  *	device), so what the socket sends leaves by DMA
+ * @csum_copies: the egress device cannot checksum the socket's protocol:
+ *	the stack copies shared (page-cache, spliced) fragments to checksum
+ *	them (see zcopy_sock_path())
  * @stack_copies: the network stack will copy what it is handed on the
  *	current path (see zcopy_sock_path())
  * @family: socket family
@@ -81,6 +84,7 @@ struct zcopy_xfer_ctx {
 	bool more_sent;
 	bool egress_hw;
 	bool stack_copies;
+	bool csum_copies;
 	u16 family;
 	char ifname[IFNAMSIZ];
 	bool sync_pages;

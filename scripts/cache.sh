@@ -21,6 +21,8 @@
 # place.
 
 : "${ZCOPY_CACHE:=/var/cache/zcopy}"
+# absolute: the builders change directory, and links point into it
+ZCOPY_CACHE=$(mkdir -p "$ZCOPY_CACHE" && cd "$ZCOPY_CACHE" && pwd -P) || exit 1
 
 cache_entry() {
 	_slot=$ZCOPY_CACHE/$1 _key=$2
@@ -35,13 +37,19 @@ cache_entry() {
 		# one builder per slot; the others wait here, then find it done
 		flock 9 || exit 1
 		[ -e "$_final/.complete" ] && exit 0
+		# no builder is alive while we hold the lock: what a killed
+		# one left half-way goes first
+		rm -rf "$_slot"/.tmp-*
 		_tmp=$_slot/.tmp-$_key-$$
-		rm -rf "$_tmp" && mkdir -p "$_tmp" || exit 1
-		# the builder's output goes to stderr: stdout is the answer
-		if ! ZCOPY_CACHE_TMP=$_tmp "$@" >&2; then
+		mkdir -p "$_tmp" || exit 1
+		trap 'rm -rf "$_tmp"' INT TERM HUP
+		# the builder's output goes to stderr: stdout is the answer; it
+		# does not inherit the lock
+		if ! ZCOPY_CACHE_TMP=$_tmp "$@" >&2 9>&-; then
 			rm -rf "$_tmp"
 			exit 1
 		fi
+		trap - INT TERM HUP
 		touch "$_tmp/.complete"
 		rm -rf "$_final"
 		mv -T "$_tmp" "$_final" || exit 1

@@ -24,12 +24,13 @@ echo x >>"$builds"
 sleep 1
 echo "\$1" >"\$ZCOPY_CACHE_TMP/content"
 EOF2
-cat >"$failing" <<'EOF2'
+cat >"$failing" <<EOF2
 #!/bin/sh
 set -eu
-echo half >"$ZCOPY_CACHE_TMP/content"
+echo failing >>"$builds"
+echo half >"\$ZCOPY_CACHE_TMP/content"
 false
-echo "not reached: set -e holds in the builder" >"$ZCOPY_CACHE_TMP/content"
+echo "not reached: set -e holds in the builder" >"\$ZCOPY_CACHE_TMP/content"
 EOF2
 chmod +x "$slow" "$failing"
 
@@ -46,8 +47,9 @@ for i in 2 3 4; do [ "$(cat "$ZCOPY_CACHE/out$i")" = "$e" ] || same=1; done
 ok "$same" "all four get the same entry"
 ok "$([ "$(cat "$e/content")" = one ] && echo 0 || echo 1)" "the entry holds what its builder made"
 
-cache_entry slot k1 "$failing" >/dev/null
-ok "$([ "$(wc -l <"$builds")" -eq 1 ] && echo 0 || echo 1)" "an entry in place is used without its builder"
+again=$(cache_entry slot k1 "$failing") && r=0 || r=1
+ok "$([ "$r" = 0 ] && [ "$again" = "$e" ] && [ "$(wc -l <"$builds")" -eq 1 ] && echo 0 || echo 1)" \
+	"an entry in place is used without its builder"
 
 out=$(cache_entry slot k2 "$failing") && r=1 || r=0
 ok "$r" "a failing build fails"

@@ -153,5 +153,8 @@ report=$O/debug/coverage.txt
 echo "debug: line coverage of zcopy.ko (covered/executable lines; $report):"
 cat "$report"
 
+echo "debug: the five slowest test cases:"
+# shellcheck disable=SC2046 # one argument per line
+"$here/ktap-slowest.sh" 5 $(for line in $lines; do echo "$line=$O/debug/$line/vm/results.ktap"; done)
 echo "$tp $tf $ts" >"$O/debug/vm-totals"
 [ "$tf" -eq 0 ]
