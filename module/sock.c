@@ -220,7 +220,8 @@ static ssize_t zcopy_sent(struct zcopy_xfer_ctx *x, ssize_t ret, size_t len)
 
 static void zcopy_count_sent(struct zcopy_xfer_ctx *x, size_t sent)
 {
-	x->left -= sent;
+	/* a piece read to its end of file may send more than it reported */
+	x->left -= min(sent, x->left);
 	x->c.bytes_sent += sent;
 	if (x->egress_hw)
 		x->c.dma_out_bytes += sent;

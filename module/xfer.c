@@ -253,11 +253,13 @@ static ssize_t zcopy_call_send(struct zcopy_call *call, struct zcopy_xfer_ctx *x
 		struct zcopy_piece *p = &call->pieces[i];
 		size_t reported = p->len;
 
-		if (p->to_eof) {
-			/* until the read returns 0, within the call's clamp */
+		/*
+		 * Until the read returns 0, within the call's clamp.  MSG_MORE
+		 * keeps following the reported sizes (@left): a regular file's
+		 * is exact, and a wrong one costs a push, never a stall.
+		 */
+		if (p->to_eof)
 			p->len += slack;
-			x->left += slack;
-		}
 		if (!p->len)
 			continue;
 		ret = zcopy_send_piece(x, p, reported);
@@ -267,8 +269,10 @@ static ssize_t zcopy_call_send(struct zcopy_call *call, struct zcopy_xfer_ctx *x
 		}
 		total += ret;
 		if (p->to_eof) {
-			slack -= max_t(ssize_t, ret - reported, 0);
-			x->left -= p->len - ret;
+			if (ret > reported)
+				slack -= ret - reported;
+			else
+				x->left -= min_t(size_t, x->left, reported - ret);
 		}
 		/*
 		 * Short: what stopped the send; else the file's read, which
