@@ -48,7 +48,12 @@ if [ "$parallel" = 1 ] && [ "$#" -gt 1 ] && [ "${avail:-0}" -lt $((need + 209715
 	echo "vm: $((avail / 1024)) MiB available, $((need / 1024)) MiB for $# guests: one at a time"
 	parallel=0
 fi
-[ "$parallel" = 1 ] && [ "$#" -gt 1 ] && echo "vm: $# guests at the same time"
+if [ "$parallel" = 1 ] && [ "$#" -gt 1 ]; then
+	echo "vm: $# guests at the same time"
+	# sharing the cores, each takes longer: the hang limit grows with it
+	: "${ZCOPY_VM_TIMEOUT:=900}"
+	export ZCOPY_VM_TIMEOUT
+fi
 
 pids=
 trap 'kill $pids 2>/dev/null' INT TERM HUP
