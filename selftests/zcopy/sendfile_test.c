@@ -392,6 +392,7 @@ TEST_F(diff, clamp)
 	struct zcopy_desc d[2];
 	struct zcopy_xfer x;
 	int snd, rcv, fd;
+	long ret;
 
 	snprintf(path, sizeof(path), "%s/sparse.dat", zc_data_dir());
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
@@ -402,11 +403,19 @@ TEST_F(diff, clamp)
 	d[0] = zc_file(fd, 0, 0);
 	EXPECT_LT(0, zc_xfer(self->dev, snd, ZCOPY_MODE_SG, 0, d, 1, &x));
 	EXPECT_EQ(MAX_RW_COUNT, x.counters.bytes_requested);
-	/* the clamp covers the vector; the socket is full by now */
+	/*
+	 * The clamp covers the vector.  The socket is full by now, unless
+	 * loopback collapsed the peer's receive queue and reopened its window
+	 * in between: then a partial count, which "error" explains.
+	 */
 	d[1] = zc_file(fd, 1, 2LL << 30);
 	d[0] = zc_file(fd, 0, 2LL << 30);
-	EXPECT_EQ(-1, zc_xfer(self->dev, snd, ZCOPY_MODE_SG, 0, d, 2, &x));
-	EXPECT_EQ(EAGAIN, errno);
+	ret = zc_xfer(self->dev, snd, ZCOPY_MODE_SG, 0, d, 2, &x);
+	if (ret < 0) {
+		EXPECT_EQ(EAGAIN, errno);
+	} else {
+		EXPECT_GT(MAX_RW_COUNT, ret);
+	}
 	EXPECT_EQ(MAX_RW_COUNT, x.counters.bytes_requested);
 	EXPECT_EQ(EAGAIN, x.error);
 	close(snd);
