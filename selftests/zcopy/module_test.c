@@ -226,7 +226,7 @@ TEST_F(module, unload_and_reload)
  * the reference is gone, polled) must neither fail for long nor leave
  * module code running (the debug kernels' KASAN would see it).
  */
-TEST_F(module, unload_right_after_sync)
+TEST_F_TIMEOUT(module, unload_right_after_sync, 180)
 {
 	char path[256];
 	struct zc_sink sink;

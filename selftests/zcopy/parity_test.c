@@ -21,6 +21,7 @@
 #define MAX_RW_COUNT	0x7ffff000L
 #define SENDFILE	(-1)	/* the "mode" of the reference */
 
+/* every case gets 180 s: a debug kernel under TCG is 3-10x slower */
 static volatile sig_atomic_t signals;
 
 static void on_signal(int sig)
@@ -105,7 +106,7 @@ FIXTURE_TEARDOWN(parity)
  * however fast the machine is (sendfile stops some 8 MiB later: what the
  * socket buffers held, and the batch under way).
  */
-TEST_F(parity, signal_with_reading_peer)
+TEST_F_TIMEOUT(parity, signal_with_reading_peer, 180)
 {
 	struct zc_sink sink;
 	struct zcopy_xfer x;
@@ -134,7 +135,7 @@ TEST_F(parity, signal_with_reading_peer)
  * "error" says why it stopped (EAGAIN) although that was in the middle of
  * the file's piece; the next call fails with EAGAIN in both places.
  */
-TEST_F(parity, error_mid_piece_nonblocking)
+TEST_F_TIMEOUT(parity, error_mid_piece_nonblocking, 180)
 {
 	struct zcopy_xfer x;
 	int snd, rcv, small = 64 * 1024;
@@ -166,7 +167,7 @@ TEST_F(parity, error_mid_piece_nonblocking)
  * EINTR, or -1/EINTR when nothing was sent, and never a kernel-internal
  * restart code (ERESTARTSYS is 512) in "error".
  */
-TEST_F(parity, error_never_internal)
+TEST_F_TIMEOUT(parity, error_never_internal, 180)
 {
 	struct zcopy_xfer x;
 	int snd, rcv, small = 64 * 1024, failed = 0;
@@ -241,7 +242,7 @@ static size_t read_all(const char *path, uint64_t *hash)
 	return total;
 }
 
-TEST_F(eof, length_zero_reads_to_the_end)
+TEST_F_TIMEOUT(eof, length_zero_reads_to_the_end, 180)
 {
 	static const char trailer[] = "--end--";
 	uint64_t want_hash, sf_hash;
@@ -356,7 +357,7 @@ static long hook_hits(struct __test_metadata *_metadata, int dev, int fd, int me
 	return before;
 }
 
-TEST_F(lsm, hook_like_sendfile)
+TEST_F_TIMEOUT(lsm, hook_like_sendfile, 180)
 {
 	long sf = hook_hits(_metadata, self->dev, self->fd, SENDFILE, 0);
 	long zc = hook_hits(_metadata, self->dev, self->fd, ZCOPY_MODE_SG, variant->flags);
