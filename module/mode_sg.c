@@ -29,10 +29,6 @@ static int zcopy_sg_actor(struct pipe_inode_info *pipe, struct splice_desc *sd)
 	ssize_t sent;
 	int ret;
 
-	ret = zcopy_check_signal(x);
-	if (ret)
-		return ret;
-
 	/* the pipe's buffers, in order, as one batch of fragments */
 	while (!pipe_empty(pipe->head, tail) && n < ZCOPY_BATCH && len < want) {
 		struct pipe_buffer *buf = &pipe->bufs[tail & mask];
