@@ -60,13 +60,16 @@ if [ "$mode" = build ]; then
 		exit 1
 	}
 
-	tar -xf "$tarball" -C "$out/tree" --strip-components=1
+	tar -xf "$tarball" -C "$out/tree" --strip-components=1 >"$log" 2>&1 ||
+		fail "unpacking $tarball failed"
 	cd "$out/tree"
+	# &&, not a block under set -e: a || context switches set -e off, and
+	# only the last command's status would count
 	{
-		make tinyconfig
-		scripts/kconfig/merge_config.sh -m .config "$frag"
-		make olddefconfig
-	} >"$log" 2>&1 || fail "configuration failed"
+		make tinyconfig &&
+			scripts/kconfig/merge_config.sh -m .config "$frag" &&
+			make olddefconfig
+	} >>"$log" 2>&1 || fail "configuration failed"
 
 	# Every fragment line must have survived olddefconfig: a dependency that
 	# Kconfig silently dropped would make the run test less than it says.
