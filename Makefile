@@ -98,6 +98,9 @@ check-host: userspace
 	@$(MAKE) --no-print-directory -C userspace O=$(O)/userspace check
 	@sh scripts/tests/test-cache.sh
 
+# TESTS=a_test,b_test: only these programs, for development (run-vm.sh
+# puts ZCOPY_TESTS on the guest's kernel command line); also check-debug
+export ZCOPY_TESTS := $(TESTS)
 check-vm: module-test-kernels selftests
 	@selftests/vm/check.sh $(O) $(TEST_KERNELS)
 
