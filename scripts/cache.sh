@@ -17,8 +17,9 @@
 # running COMMAND first when it is not there yet, with the directory to
 # fill in $ZCOPY_CACHE_TMP.  COMMAND is a program, not a shell function:
 # its own process keeps its own `set -e` whatever context the caller is in.
-# The slot's other entries (older keys) are removed once the new one is in
-# place.
+# A slot keeps its two most recently used entries: the newest and the one
+# before, so that reverting a change of inputs finds its entry again; older
+# ones are removed once a new one is in place.  Using an entry touches it.
 
 : "${ZCOPY_CACHE:=/var/cache/zcopy}"
 # absolute: the builders change directory, and links point into it
@@ -29,6 +30,8 @@ cache_entry() {
 	shift 2
 	_final=$_slot/$_key
 	if [ -e "$_final/.complete" ]; then
+		# most recently used: the last a new entry would remove
+		touch "$_final" 2>/dev/null
 		echo "$_final"
 		return 0
 	fi
@@ -53,9 +56,12 @@ cache_entry() {
 		touch "$_tmp/.complete"
 		rm -rf "$_final"
 		mv -T "$_tmp" "$_final" || exit 1
-		# what the slot held before, and builds that died half-way
-		for _old in "$_slot"/* "$_slot"/.tmp-*; do
-			[ -e "$_old" ] && [ "$_old" != "$_final" ] && rm -rf "$_old"
+		touch "$_final"
+		# builds that died half-way, and all but the entry used last
+		# before this one (ls -t: newest first, by the touches above)
+		rm -rf "$_slot"/.tmp-*
+		ls -1td "$_slot"/*/ | tail -n +3 | while IFS= read -r _old; do
+			rm -rf "$_old"
 		done
 		exit 0
 	) 9>"$_slot.lock" || return 1

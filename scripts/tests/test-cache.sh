@@ -1,8 +1,9 @@
 #!/bin/sh
 # test-cache.sh: scripts/cache.sh's promises, on a cache of its own:
 # an entry is built once however many runs ask at the same time, a failed
-# build leaves nothing behind, a new key replaces the old entry, and an
-# entry in place is used without its builder.  TAP output.
+# build leaves nothing behind, an entry in place is used without its
+# builder, a slot keeps the entries of its two most recently used keys (a
+# revert reuses the previous one; a third key removes the older).  TAP.
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 ZCOPY_CACHE=$(mktemp -d)
@@ -35,7 +36,7 @@ EOF2
 chmod +x "$slow" "$failing"
 
 echo "TAP version 13"
-echo "1..7"
+echo "1..9"
 for i in 1 2 3 4; do
 	cache_entry slot k1 "$slow" one >"$ZCOPY_CACHE/out$i" &
 done
@@ -56,7 +57,13 @@ ok "$r" "a failing build fails"
 ok "$([ -z "$out" ] && [ ! -e "$ZCOPY_CACHE/slot/k2" ] && [ -z "$(ls -A "$ZCOPY_CACHE/slot" | grep -v '^k1$')" ] && echo 0 || echo 1)" \
 	"and leaves nothing behind"
 
+slot_is() { [ "$(ls -A "$ZCOPY_CACHE/slot" | tr '\n' ' ')" = "$1" ] && echo 0 || echo 1; }
 cache_entry slot k3 "$slow" three >/dev/null
-ok "$([ "$(ls -A "$ZCOPY_CACHE/slot")" = k3 ] && echo 0 || echo 1)" "a new key replaces the old entry"
+ok "$(slot_is "k1 k3 ")" "a new key is added beside the one used before"
+back=$(cache_entry slot k1 "$failing") && r=0 || r=1
+ok "$([ "$r" = 0 ] && [ "$back" = "$e" ] && echo 0 || echo 1)" \
+	"reverting to the previous key reuses its entry"
+cache_entry slot k4 "$slow" four >/dev/null
+ok "$(slot_is "k1 k4 ")" "a third key removes the least recently used entry"
 echo "# $((n - bad)) passed, $bad failed"
 [ "$bad" -eq 0 ]
