@@ -40,14 +40,37 @@ gcov_lines() {
 		c == "#####" || c == "=====" { print $2 + 0, 0 }' "$1"
 }
 
+# The next line's kernel is built (when the cache lacks it) while this
+# line's guest runs, at nice 19: the guest's vCPUs keep the CPU they use,
+# the build takes what they leave idle (links, timers, waits).  The next
+# iteration's debug-kernel.sh waits on the cache's lock for that build.
+# A failed prefetch is reported by the line's own iteration, which then
+# does not build it a second time.
+prefetch_pid=
+prefetch() {
+	mkdir -p "$O/debug/$1"
+	nice -n 19 "$top/scripts/debug-kernel.sh" "$1" >/dev/null \
+		2>"$O/debug/$1/prefetch.log" &
+	prefetch_pid=$!
+}
 for line in $lines; do
+	# the line after this one, if any
+	next=$(echo $lines | tr ' ' '\n' | sed -n "/^$line\$/{n;p;}")
 	t0=$(date +%s)
 	d=$O/debug/$line
 	# no figures from an earlier run may stand in for this one's
 	rm -rf "$d/coverage" "$d/gcda"
 	mkdir -p "$d"
 	# the kernel from the machine-wide cache, built there if it is not yet
+	if [ -n "$prefetch_pid" ]; then
+		wait "$prefetch_pid"
+		r=$?
+		prefetch_pid=
+		cat "$d/prefetch.log"
+		[ $r -eq 0 ] || { bad "kernel build failed"; continue; }
+	fi
 	kd=$("$top/scripts/debug-kernel.sh" "$line") || { bad "kernel build failed"; continue; }
+	[ -n "$next" ] && prefetch "$next"
 	ln -sfn "$kd" "$d/kernel"
 	kver=$(cat "$kd/kernelrelease")
 	t1=$(date +%s)
@@ -86,7 +109,7 @@ for line in $lines; do
 	# seen in ACPI's AML interpreter at boot).  Real ones still end the run.
 	echo "  VM      $kver (KASAN, kmemleak, lockdep; fuzz_test with $calls calls)"
 	ZCOPY_VM_TIMEOUT=$limit ZCOPY_VM_MEM=$mem ZCOPY_VM_DATA=1 \
-	ZCOPY_VM_APPEND="watchdog_thresh=60 rcupdate.rcu_cpu_stall_timeout=120 ZCOPY_VM_DEBUG=1 ZCOPY_FUZZ_CALLS=$calls ZCOPY_STRESS_SECONDS=$stress ZCOPY_TEST_TIMEOUT=$test_limit" \
+	ZCOPY_VM_APPEND="watchdog_thresh=60 rcupdate.rcu_cpu_stall_timeout=120 ZCOPY_VM_DEBUG=1 ZCOPY_FUZZ_CALLS=$calls ZCOPY_STRESS_SECONDS=$stress ZCOPY_TEST_TIMEOUT=$test_limit ZCOPY_DIFF_LARGE_MIB=16" \
 		"$here/run-vm.sh" "$kver" "$kd/image" "$d/initramfs.cpio.gz" "$d/vm" >"$d/vm.out"
 	t2=$(date +%s)
 	grep -v '^RESULT' "$d/vm.out"
