@@ -15,10 +15,14 @@ TEST_KERNELS	= $(shell scripts/kernels.sh)
 KTREE		:= $(O)/kernel-tree
 DESTDIR		?=
 PREFIX		?= /usr/local
+LIBDIR		?= $(PREFIX)/lib
+INCLUDEDIR	?= $(PREFIX)/include
+MANDIR		?= $(PREFIX)/share/man
+LIB_PATHS	= PREFIX=$(PREFIX) LIBDIR=$(LIBDIR) INCLUDEDIR=$(INCLUDEDIR) MANDIR=$(MANDIR)
 
 KMAKE_FLAGS	:= ZCOPY_VERSION=$(VERSION) W=1 KCFLAGS=-Werror
 
-.PHONY: all deps module module-test-kernels userspace selftests kernel-tree \
+.PHONY: all deps module module-test-kernels lib userspace selftests kernel-tree \
 	style sparse check check-host check-vm demo bench modules_install install \
 	dkms-install clean help
 
@@ -33,7 +37,8 @@ help:
 	@echo 'make deps       install the Debian packages needed (no-op when present)'
 	@echo 'make style      checkpatch on module/ and uapi/'
 	@echo 'make sparse     sparse on the module, for each test kernel'
-	@echo 'make install    module (KDIR), tool, uapi header, udev rule'
+	@echo 'make install    module (KDIR), tool, libzcopy and its preload, headers, man pages, udev rule'
+	@echo '                (DESTDIR, PREFIX; LIBDIR, INCLUDEDIR, MANDIR below PREFIX)'
 	@echo 'make dkms-install  register the source with DKMS'
 
 deps:
@@ -68,14 +73,23 @@ module-test-kernels: deps
 
 # --- user space ---------------------------------------------------------------
 
-userspace: deps
-	@$(MAKE) --no-print-directory -C userspace O=$(O)/userspace
+# libzcopy (.so, .a) and libzcopy-preload.so
+lib:
+	@$(MAKE) --no-print-directory -C lib O=$(O)/lib
 
-# the VM runs the tool from the selftests directory (tool_test)
+# the tool links libzcopy.a; LIBDIR is where `zcopy run` looks last
+userspace: deps lib
+	@$(MAKE) --no-print-directory -C userspace O=$(O)/userspace LIB_O=$(O)/lib LIBDIR=$(LIBDIR)
+
+# The VM runs the tool from the selftests directory (tool_test), and the
+# preload from there too: the guest copies that directory whole, and
+# `zcopy run` looks for the preload next to itself first.
 selftests: kernel-tree userspace
 	@$(MAKE) --no-print-directory -C selftests/zcopy \
-		KSFT_INC=$(KTREE)/tools/testing/selftests OUT=$(O)/selftests
+		KSFT_INC=$(KTREE)/tools/testing/selftests OUT=$(O)/selftests \
+		LIB_INC=$(CURDIR)/lib LIB_A=$(O)/lib/libzcopy.a
 	@cp $(O)/userspace/zcopy $(O)/selftests/zcopy
+	@cp $(O)/lib/libzcopy-preload.so $(O)/selftests/libzcopy-preload.so
 
 # --- checks -------------------------------------------------------------------
 
@@ -95,7 +109,9 @@ sparse: deps
 	done
 
 check-host: userspace
-	@$(MAKE) --no-print-directory -C userspace O=$(O)/userspace check
+	@$(MAKE) --no-print-directory -C userspace O=$(O)/userspace LIB_O=$(O)/lib check
+	@$(MAKE) --no-print-directory -C lib O=$(O)/lib check
+	@sh lib/tests/test-install.sh $(O)/install-test
 	@sh scripts/tests/test-cache.sh
 
 # TESTS=a_test,b_test: only these programs, for development (run-vm.sh
@@ -137,8 +153,9 @@ modules_install:
 # the module only where there are headers to build it against
 install: userspace
 	install -D -m 0755 $(O)/userspace/zcopy $(DESTDIR)$(PREFIX)/sbin/zcopy
-	install -D -m 0644 userspace/zcopy.8 $(DESTDIR)$(PREFIX)/share/man/man8/zcopy.8
-	install -D -m 0644 uapi/linux/zcopy.h $(DESTDIR)$(PREFIX)/include/linux/zcopy.h
+	install -D -m 0644 userspace/zcopy.8 $(DESTDIR)$(MANDIR)/man8/zcopy.8
+	install -D -m 0644 uapi/linux/zcopy.h $(DESTDIR)$(INCLUDEDIR)/linux/zcopy.h
+	@$(MAKE) --no-print-directory -C lib O=$(O)/lib DESTDIR=$(abspath $(DESTDIR)) $(LIB_PATHS) install
 	install -D -m 0644 userspace/60-zcopy.rules $(DESTDIR)/etc/udev/rules.d/60-zcopy.rules
 ifneq ($(KDIR),)
 	$(MAKE) modules_install

@@ -10,15 +10,15 @@
 #include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <zcopy.h>
+
 #include "bench.h"
-#include "xfer.h"
 
 static const char *const names[BM_COUNT] = {
 	[BM_READWRITE] = "read+write",
@@ -250,33 +250,27 @@ static int send_device(struct bench_sender *s, const struct bench_item *it,
 		       struct bench_tally *t)
 {
 	struct zcopy_desc d[3];
-	unsigned int n = 0, i = 0;
+	unsigned int n = 0, i;
 
 	if (it->hdr_len)
-		d[n++] = (struct zcopy_desc){ .type = ZCOPY_DESC_BUF,
-			.len = it->hdr_len, .addr = (uintptr_t)it->hdr };
-	d[n++] = (struct zcopy_desc){ .type = ZCOPY_DESC_FILE, .fd = it->fd,
-		.offset = it->off, .len = it->len };
+		d[n++] = zcopy_desc_buf(it->hdr, it->hdr_len);
+	d[n++] = zcopy_desc_file(it->fd, it->off, it->len);
 	if (it->trl_len)
-		d[n++] = (struct zcopy_desc){ .type = ZCOPY_DESC_BUF,
-			.len = it->trl_len, .addr = (uintptr_t)it->trl };
-	desc_advance(d, n, &i, 0);
+		d[n++] = zcopy_desc_buf(it->trl, it->trl_len);
+	i = zcopy_advance(d, n, 0, 0);
 	while (i < n) {
-		struct zcopy_xfer x = {
-			.size = sizeof(x), .sock_fd = s->sock, .mode = dev_mode[s->m],
-			.descs = (uintptr_t)(d + i), .ndescs = n - i,
-		};
-		long r = ioctl(s->dev, ZCOPY_IOC_XFER, &x);
+		struct zcopy_xfer x;
+		ssize_t r = zcopy_send(s->dev, s->sock, d + i, n - i, dev_mode[s->m], 0, &x);
 
 		t->syscalls++;
 		if (x.xfer_id)
-			counters_add(&t->dev, &x.counters);
+			zcopy_counters_add(&t->dev, &x.counters);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
 			return fail(t, r < 0 ? errno : ENODATA);
 		t->bytes += r;
-		desc_advance(d, n, &i, r);
+		i = zcopy_advance(d, n, i, r);
 	}
 	return 0;
 }

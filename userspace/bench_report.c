@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "bench.h"
-#include "zcopy.h"
+#include "tool.h"
 
 static const struct {
 	const char *key, *unit;

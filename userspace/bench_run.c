@@ -23,7 +23,7 @@
 
 #include "bench.h"
 #include "net.h"
-#include "zcopy.h"
+#include "tool.h"
 
 struct stream {
 	const struct bench_job *job;

@@ -15,7 +15,7 @@
 
 #include "bench.h"
 #include "net.h"
-#include "zcopy.h"
+#include "tool.h"
 
 #define SINK_BUF	(256 << 10)
 

@@ -19,7 +19,7 @@
 #include "net.h"
 #include "nic.h"
 #include "range.h"
-#include "zcopy.h"
+#include "tool.h"
 
 #define SMALL_FILE	(16 << 10)	/* a small response: header + 16 KiB file + trailer */
 #define SMALL_HDR	200
@@ -472,7 +472,7 @@ int cmd_bench(int argc, char **argv)
 		snprintf(c.path.ifname, sizeof(c.path.ifname), "%s", f.ifname);
 	}
 	/* without the module, the classic methods alone */
-	c.dev = zcopy_open_device();
+	c.dev = device_open();
 	if (c.dev < 0)
 		fputs("zcopy: bench: measuring without the device's modes\n", stderr);
 	for (unsigned int i = 0; i < SMALL_FILES; i++)

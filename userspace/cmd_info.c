@@ -2,14 +2,12 @@
 /* zcopy info: what the loaded module supports (ZCOPY_IOC_INFO). */
 #include <errno.h>
 #include <stdio.h>
-#include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
-#include <linux/zcopy.h>
+#include <zcopy.h>
 
 #include "output.h"
-#include "zcopy.h"
+#include "tool.h"
 
 /* the module's parameters, as sysfs shows them (numbers) */
 static void print_params(void)
@@ -43,12 +41,10 @@ int cmd_info(int argc, char **argv)
 	if (argc > 1)
 		return err_usage("info: unexpected argument '%s'", argv[1]);
 
-	fd = zcopy_open_device();
+	fd = device_open();
 	if (fd < 0)
 		return EXIT_FAIL;
-	memset(&info, 0, sizeof(info));
-	info.size = sizeof(info);
-	ret = ioctl(fd, ZCOPY_IOC_INFO, &info);
+	ret = zcopy_get_info(fd, &info);
 	close(fd);
 	if (ret < 0)
 		return err_errno("ZCOPY_IOC_INFO", errno);

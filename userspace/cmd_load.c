@@ -10,7 +10,7 @@
 
 #include <libkmod.h>
 
-#include "zcopy.h"
+#include "tool.h"
 
 static void explain(int err, const char *what)
 {

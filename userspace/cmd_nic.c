@@ -8,7 +8,7 @@
 
 #include "nic.h"
 #include "output.h"
-#include "zcopy.h"
+#include "tool.h"
 
 static int print_nic(const struct nic_features *f, const char *dest)
 {

@@ -16,7 +16,7 @@
 
 #include "net.h"
 #include "output.h"
-#include "zcopy.h"
+#include "tool.h"
 
 static const char recv_usage[] =
 	"usage: zcopy recv [OPTIONS] [HOST:]PORT|PATH\n"

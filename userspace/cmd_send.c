@@ -9,20 +9,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <linux/zcopy.h>
+#include <zcopy.h>
 
 #include "net.h"
 #include "nic.h"
 #include "output.h"
 #include "range.h"
-#include "xfer.h"
-#include "zcopy.h"
+#include "tool.h"
 
 #define MAX_FILES	1000
 /* -m sendfile: the reference, without the device */
@@ -104,7 +102,7 @@ static int parse_opts(int argc, char **argv, struct send_opts *o)
 	while ((c = getopt_long(argc, argv, "m:H:T:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
-			o->mode = strcmp(optarg, "sendfile") ? parse_mode(optarg) : MODE_SENDFILE;
+			o->mode = strcmp(optarg, "sendfile") ? zcopy_mode_parse(optarg) : MODE_SENDFILE;
 			if (o->mode < 0 && o->mode != MODE_SENDFILE)
 				return err_usage("send: unknown mode '%s'", optarg);
 			break;
@@ -192,32 +190,28 @@ static void send_all(int dev, int sock, const struct send_opts *o,
 	static struct zcopy_desc call[1024];
 	bool progress = isatty(STDERR_FILENO) && !opt_json;
 	double t0 = now();
-	unsigned int i = 0;
+	unsigned int i = zcopy_advance(d, n, 0, 0);
 
-	desc_advance(d, n, &i, 0);
 	while (i < n) {
 		uint64_t budget = progress ? PROGRESS_CHUNK : UINT64_MAX;
-		struct zcopy_xfer x = {
-			.size = sizeof(x), .flags = o->flags, .sock_fd = sock,
-			.mode = o->mode, .descs = (uintptr_t)call,
-		};
-		unsigned int j;
-		long ret;
+		struct zcopy_xfer x;
+		unsigned int j, k = 0;
+		ssize_t ret;
 
-		for (j = i; j < n && budget && x.ndescs < 1024; j++) {
+		for (j = i; j < n && budget && k < 1024; j++) {
 			if (!d[j].len)
 				continue;
-			call[x.ndescs] = d[j];
-			if (call[x.ndescs].len > budget)
-				call[x.ndescs].len = budget;
-			budget -= call[x.ndescs].len;
-			x.ndescs++;
+			call[k] = d[j];
+			if (call[k].len > budget)
+				call[k].len = budget;
+			budget -= call[k].len;
+			k++;
 		}
-		ret = ioctl(dev, ZCOPY_IOC_XFER, &x);
+		ret = zcopy_send(dev, sock, call, k, o->mode, o->flags, &x);
 		if (x.xfer_id) {
 			res->first_id = res->first_id ? res->first_id : x.xfer_id;
 			res->last_id = x.xfer_id;
-			counters_add(&res->c, &x.counters);
+			zcopy_counters_add(&res->c, &x.counters);
 			res->calls++;
 		}
 		if (ret < 0) {
@@ -227,7 +221,7 @@ static void send_all(int dev, int sock, const struct send_opts *o,
 		if (ret == 0)
 			break;	/* the files ended early */
 		res->sent += ret;
-		desc_advance(d, n, &i, ret);
+		i = zcopy_advance(d, n, i, ret);
 		if (progress && now() - t0 > 1)
 			fprintf(stderr, "\r%llu of %llu bytes (%.0f%%)",
 				(unsigned long long)res->sent, (unsigned long long)total,
@@ -245,9 +239,8 @@ static void send_all(int dev, int sock, const struct send_opts *o,
 static void send_classic(int sock, struct zcopy_desc *d, unsigned int n,
 			 struct send_result *res)
 {
-	unsigned int i = 0;
+	unsigned int i = zcopy_advance(d, n, 0, 0);
 
-	desc_advance(d, n, &i, 0);
 	while (i < n) {
 		ssize_t ret;
 
@@ -268,20 +261,13 @@ static void send_classic(int sock, struct zcopy_desc *d, unsigned int n,
 		if (ret == 0)
 			break;
 		res->sent += ret;
-		desc_advance(d, n, &i, ret);
+		i = zcopy_advance(d, n, i, ret);
 	}
 }
 
 static void print_result(const struct send_result *r, double secs, uint64_t total,
 			 bool device)
 {
-	static const char *const names[] = {
-		"bytes_requested", "bytes_sent", "cpu_copy_bytes", "cpu_copy_ops",
-		"dma_in_bytes", "dma_out_bytes", "sg_entries", "pages_referenced",
-		"direct_bytes", "duration_ns",
-	};
-	const uint64_t *c = (const uint64_t *)&r->c;
-
 	out_open(stdout, opt_json);
 	out_u64("bytes", "bytes sent:", r->sent);
 	out_u64("requested", "bytes requested:", total);
@@ -294,11 +280,11 @@ static void print_result(const struct send_result *r, double secs, uint64_t tota
 	/* sendfile(2) reports no counters: print none rather than zeros */
 	if (!device)
 		out_str("counters", "counters:", "none (only the device counts)");
-	for (size_t i = 0; device && i < sizeof(names) / sizeof(names[0]); i++) {
+	for (unsigned int i = 0; device && zcopy_counter_name(i); i++) {
 		char label[40];
 
-		snprintf(label, sizeof(label), "%s:", names[i]);
-		out_u64(names[i], label, c[i]);
+		snprintf(label, sizeof(label), "%s:", zcopy_counter_name(i));
+		out_u64(zcopy_counter_name(i), label, zcopy_counter_get(&r->c, i));
 	}
 	out_close();
 }
@@ -323,8 +309,7 @@ int cmd_send(int argc, char **argv)
 		goto out;
 	}
 	if (o.header)
-		d[n++] = (struct zcopy_desc){ .type = ZCOPY_DESC_BUF,
-					      .addr = (uintptr_t)o.header, .len = o.header_len };
+		d[n++] = zcopy_desc_buf(o.header, o.header_len);
 	for (int f = 0; f < nfiles; f++) {
 		const char *arg = argv[optind + 1 + f];
 		struct file_range r;
@@ -339,14 +324,13 @@ int cmd_send(int argc, char **argv)
 			goto out;
 	}
 	if (o.trailer)
-		d[n++] = (struct zcopy_desc){ .type = ZCOPY_DESC_BUF,
-					      .addr = (uintptr_t)o.trailer, .len = o.trailer_len };
+		d[n++] = zcopy_desc_buf(o.trailer, o.trailer_len);
 	for (unsigned int i = 0; i < n; i++)
 		total += d[i].len;
 
 	ret = EXIT_FAIL;
 	if (o.mode != MODE_SENDFILE) {
-		dev = zcopy_open_device();
+		dev = device_open();
 		if (dev < 0)
 			goto out;
 	}

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 
 #include "output.h"
-#include "zcopy.h"
+#include "tool.h"
 
 #define DEBUGFS_DIR	"/sys/kernel/debug/zcopy"
 

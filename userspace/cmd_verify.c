@@ -13,16 +13,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <linux/zcopy.h>
+#include <zcopy.h>
 
 #include "output.h"
-#include "range.h"
-#include "zcopy.h"
+#include "tool.h"
 
 #define MAX_RW_COUNT	0x7ffff000L
 #define SENDFILE	(-1)
@@ -89,16 +87,12 @@ fail:
 
 static long call(int dev, int method, int sock, int fd, int64_t off, uint64_t len)
 {
-	struct zcopy_desc d = { .type = ZCOPY_DESC_FILE, .fd = fd, .offset = off, .len = len };
-	struct zcopy_xfer x = {
-		.size = sizeof(x), .sock_fd = sock, .mode = method,
-		.descs = (uintptr_t)&d, .ndescs = 1,
-	};
+	struct zcopy_desc d = zcopy_desc_file(fd, off, len);
 	off_t o = off;
 
 	if (method == SENDFILE)
 		return sendfile(sock, fd, &o, len ? len : MAX_RW_COUNT);
-	return ioctl(dev, ZCOPY_IOC_XFER, &x);
+	return zcopy_send(dev, sock, &d, 1, method, 0, NULL);
 }
 
 static int run_case(int dev, int method, enum transport t, bool nb, int fd,
@@ -206,7 +200,7 @@ static void compare(struct verify_state *v, int fd, size_t size, int mode,
 	struct outcome a, b;
 	char what[128];
 
-	snprintf(what, sizeof(what), "%s %s %s size %zu off %lld len %llu", mode_name(mode),
+	snprintf(what, sizeof(what), "%s %s %s size %zu off %lld len %llu", zcopy_mode_name(mode),
 		 t == TCP4 ? "tcp" : "unix", nb ? "nonblock" : "block", size,
 		 (long long)off, (unsigned long long)len);
 	v->cases++;
@@ -252,7 +246,7 @@ int cmd_verify(int argc, char **argv)
 	}
 	if (optind != argc)
 		return err_usage("verify: unexpected argument '%s'", argv[optind]);
-	v.dev = zcopy_open_device();
+	v.dev = device_open();
 	if (v.dev < 0)
 		return EXIT_FAIL;
 	if (opt_json)

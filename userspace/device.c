@@ -1,24 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Opening /dev/zcopy with a message that says what to do. */
+/* Opening /dev/zcopy (libzcopy) with a message that says what to do. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "zcopy.h"
+#include <zcopy.h>
 
-int zcopy_open_device(void)
+#include "tool.h"
+
+int device_open(void)
 {
-	const char *path = getenv("ZCOPY_DEVICE");
-	int fd;
+	int fd = zcopy_open(NULL);
 
-	if (!path)
-		path = "/dev/zcopy";
-	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
-		err_errno(path, errno);
-		if (errno == ENOENT)
+		const char *path = getenv("ZCOPY_DEVICE");
+		int err = errno;
+
+		err_errno(path && *path ? path : "/dev/zcopy", err);
+		if (err == ENOENT)
 			fputs("zcopy: is the module loaded? (zcopy load)\n", stderr);
+		errno = err;
 	}
 	return fd;
 }

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "zcopy.h"
+#include "tool.h"
 
 int err_errno(const char *object, int err)
 {

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "zcopy.h"
+#include "tool.h"
 
 bool opt_json;
 
@@ -22,6 +22,7 @@ static const struct cmd cmds[] = {
 	{ "route", cmd_route, "HOST[:PORT]", "the same, for the interface toward a destination" },
 	{ "verify", cmd_verify, "[--dir D] [--large]", "compare the device with sendfile(2), case by case" },
 	{ "bench", cmd_bench, "[OPTIONS] DEST", "every file-to-socket method, measured in one run" },
+	{ "run", cmd_run, "[-m MODE] [-s] -- CMD...", "run CMD with its sendfile() through the device" },
 };
 
 static void usage(FILE *f)

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "net.h"
-#include "zcopy.h"
+#include "tool.h"
 
 int net_is_unix(const char *endpoint)
 {

@@ -1,19 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-/* FILE[:OFFSET[:LEN]], sizes and mode names. */
+/* FILE[:OFFSET[:LEN]] and sizes (mode names: libzcopy). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <linux/zcopy.h>
-
 #include "range.h"
-
-static const char *const modes[] = {
-	[ZCOPY_MODE_AUTO] = "auto",
-	[ZCOPY_MODE_COPY] = "copy",
-	[ZCOPY_MODE_SG] = "sg",
-	[ZCOPY_MODE_DIRECT] = "direct",
-};
 
 int parse_size(const char *s, uint64_t *v)
 {
@@ -71,17 +62,4 @@ int parse_range(const char *arg, struct file_range *r)
 bad:
 	errno = EINVAL;
 	return -1;
-}
-
-int parse_mode(const char *s)
-{
-	for (unsigned int i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
-		if (!strcmp(s, modes[i]))
-			return i;
-	return -1;
-}
-
-const char *mode_name(unsigned int mode)
-{
-	return mode < sizeof(modes) / sizeof(modes[0]) ? modes[mode] : "?";
 }

@@ -18,8 +18,5 @@ struct file_range {
 int parse_range(const char *arg, struct file_range *r);
 /* a size with an optional K/M/G suffix; -1 on error */
 int parse_size(const char *s, uint64_t *v);
-/* the mode's name; -1 if unknown */
-int parse_mode(const char *s);
-const char *mode_name(unsigned int mode);
 
 #endif

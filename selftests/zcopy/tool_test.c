@@ -161,6 +161,87 @@ TEST(send_recv_stats)
 	unlink(path);
 }
 
+/*
+ * zcopy run: a program's sendfile() calls through the device.  The
+ * program is the tool itself, sending with sendfile(2) (-m sendfile), to
+ * its own sink: the preload takes the calls, the bytes arrive, the
+ * ZCOPY_STATS line and debugfs count them.
+ */
+TEST(run_preload)
+{
+	char path[256], errpath[256], out[4096], got[4096], err[4096], hex[17], want_hex[17];
+	static char buf[3 * ZC_MIB];
+	size_t size = 2 * ZC_MIB + 5;
+	uint64_t before, after, v;
+	const char *line;
+	int fd, pfd[2], efd;
+	ssize_t n;
+	pid_t pid;
+
+	fd = zc_make_file(path, sizeof(path), "run.dat", size, 13);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ((ssize_t)size, pread(fd, buf, size, 0));
+	snprintf(want_hex, sizeof(want_hex), "%016" PRIx64, zc_hash(ZC_HASH_INIT, buf, size));
+
+	/* the environment the command gets; the preload found next to the tool */
+	ASSERT_EQ(0, run(out, sizeof(out), "run -m sg -- sh -c 'echo \"$LD_PRELOAD $ZCOPY_MODE\"'"));
+	EXPECT_NE(NULL, strstr(out, "/libzcopy-preload.so sg\n")) TH_LOG("%s", out);
+	EXPECT_EQ(127, run(NULL, 0, "run -- /nonexistent/program 2>/dev/null"));
+	EXPECT_EQ(2, run(NULL, 0, "run 2>/dev/null"));
+	EXPECT_EQ(2, run(NULL, 0, "run -m fast -- true 2>/dev/null"));
+	EXPECT_EQ(1, run(NULL, 0, "run -p /nonexistent.so -- true 2>/dev/null"));
+
+	unlink(SOCK_PATH);
+	ASSERT_EQ(0, pipe(pfd));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		char cmd[256];
+
+		dup2(pfd[1], 1);
+		snprintf(cmd, sizeof(cmd), "%s -j recv --once %s", tool(), SOCK_PATH);
+		execl("/bin/sh", "sh", "-c", cmd, NULL);
+		_exit(127);
+	}
+	close(pfd[1]);
+	for (int i = 0; i < 300 && access(SOCK_PATH, F_OK); i++)
+		usleep(10000);
+	ASSERT_EQ(0, zc_totals_row("sg", &before, 1));
+	snprintf(errpath, sizeof(errpath), "%s/run.err", zc_data_dir());
+	ASSERT_EQ(0, run(out, sizeof(out), "run -m sg --stats -- %s -j send -m sendfile %s %s 2>%s",
+			 tool(), SOCK_PATH, path, errpath)) TH_LOG("%s", out);
+	waitpid(pid, NULL, 0);
+	n = read(pfd[0], got, sizeof(got) - 1);
+	got[n > 0 ? n : 0] = '\0';
+	close(pfd[0]);
+	efd = open(errpath, O_RDONLY);
+	ASSERT_LE(0, efd);
+	n = read(efd, err, sizeof(err) - 1);
+	err[n > 0 ? n : 0] = '\0';
+	close(efd);
+	unlink(errpath);
+	ASSERT_EQ(0, zc_totals_row("sg", &after, 1));
+
+	/* the peer got the file */
+	ASSERT_EQ(0, json_u64(got, "bytes", &v)) TH_LOG("%s", got);
+	EXPECT_EQ(size, v);
+	ASSERT_EQ(0, json_str(got, "fnv1a64", hex, sizeof(hex)));
+	EXPECT_STREQ(want_hex, hex);
+	/* through the device, every byte, in as many transfers as debugfs saw */
+	line = strstr(err, "zcopy-preload: pid=");
+	ASSERT_NE(NULL, line) TH_LOG("%s", err);
+	EXPECT_NE(NULL, strstr(line, " comm=zcopy mode=sg device=on "));
+	ASSERT_NE(NULL, strstr(line, " device_bytes="));
+	EXPECT_EQ(size, strtoull(strstr(line, " device_bytes=") + 14, NULL, 10)) TH_LOG("%s", line);
+	ASSERT_NE(NULL, strstr(line, " device_calls="));
+	v = strtoull(strstr(line, " device_calls=") + 14, NULL, 10);
+	EXPECT_LE(1, v);
+	EXPECT_EQ(before + v, after);
+	EXPECT_NE(NULL, strstr(line, " sendfile_calls=0 ")) TH_LOG("%s", line);
+	close(fd);
+	unlink(path);
+}
+
 /* the features ethtool reports, through the tool's netlink code */
 TEST(nic_and_route)
 {

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 struct row {
-	const char *args[6];
+	const char *args[10];
 	int exit_code;
 };
 
@@ -58,15 +58,25 @@ static const struct row rows[] = {
 	{ { "verify", "extra" }, 2 },
 	{ { "verify", "--help" }, 0 },
 	{ { "verify" }, 1 },
+	{ { "run" }, 2 },
+	{ { "run", "--help" }, 0 },
+	{ { "run", "-m", "fast", "--", "true" }, 2 },
+	{ { "run", "--bogus", "true" }, 2 },
+	{ { "run", "-p", "/nonexistent.so", "--", "true" }, 1 },
+	/* the command's exit status; 127 when there is none, as env(1) */
+	{ { "run", "-p", "/dev/null", "--", "true" }, 0 },
+	{ { "run", "-p", "/dev/null", "--", "false" }, 1 },
+	{ { "run", "-p", "/dev/null", "-m", "sg", "--", "sh", "-c", "exit 7" }, 7 },
+	{ { "run", "-p", "/dev/null", "--", "/nonexistent/program" }, 127 },
 };
 
 static int run(const char *tool, const struct row *r)
 {
-	const char *argv[8] = { tool };
+	const char *argv[12] = { tool };
 	int status, i;
 	pid_t pid;
 
-	for (i = 0; i < 6 && r->args[i]; i++)
+	for (i = 0; i < 10 && r->args[i]; i++)
 		argv[i + 1] = r->args[i];
 	pid = fork();
 	if (pid < 0)

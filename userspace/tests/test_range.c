@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-/* FILE[:OFFSET[:LEN]], sizes and modes: a table of inputs and results. */
+/* FILE[:OFFSET[:LEN]] and sizes: a table of inputs and results. */
 #include <stdio.h>
 #include <string.h>
-
-#include <linux/zcopy.h>
 
 #include "range.h"
 
@@ -37,11 +35,6 @@ int main(void)
 			fprintf(stderr, "test_range: '%s': got ok=%d\n", rows[i].arg, ok);
 			failed++;
 		}
-	}
-	if (parse_mode("sg") != ZCOPY_MODE_SG || parse_mode("auto") != ZCOPY_MODE_AUTO ||
-	    parse_mode("SG") != -1 || strcmp(mode_name(ZCOPY_MODE_DIRECT), "direct")) {
-		fputs("test_range: mode names\n", stderr);
-		failed++;
 	}
 	printf("test_range: %zu rows, %d failed\n", sizeof(rows) / sizeof(rows[0]), failed);
 	return failed ? 1 : 0;

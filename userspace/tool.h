@@ -34,6 +34,7 @@ int cmd_nic(int argc, char **argv);
 int cmd_route(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 /* cmd_nic.c: the features of the interface toward DEST (HOST[:PORT]) */
 struct nic_features;
@@ -43,8 +44,8 @@ int route_features(const char *dest, struct nic_features *f);
 #define FNV1A_INIT	0xcbf29ce484222325ULL
 uint64_t fnv1a(uint64_t h, const void *p, size_t n);
 
-/* device.c */
-int zcopy_open_device(void);
+/* device.c: zcopy_open() or a message on stderr; -1 */
+int device_open(void);
 
 /* err.c: "zcopy: OBJECT: errno text" on stderr, returns EXIT_FAIL */
 int err_errno(const char *object, int err);
