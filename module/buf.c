@@ -3,7 +3,7 @@
  * BUF descriptors: small user buffers such as HTTP headers and trailers.
  * They are copied (counted as a CPU copy) into pages of our own when the
  * transfer is set up, so a bad address fails before anything is sent, and
- * the pages then go to the socket by reference like file pages.
+ * the pages then join the transfer's batch, by reference like file pages.
  *
  * A buffer of up to a page goes into the task's page fragment, the one
  * TCP's own sendmsg() copies into: a whole page per header would cost an
@@ -64,23 +64,33 @@ int zcopy_buf_load(struct zcopy_piece *p, u64 uaddr, size_t len)
 	return 0;
 }
 
+/*
+ * Gather the buffer's bytes (the piece keeps the pages until the call ends).
+ * The copy from user memory made at load time is counted when the socket
+ * takes them (batch.c).  Return: the piece's length, or -errno when the
+ * transfer stopped.
+ */
 ssize_t zcopy_send_buf(struct zcopy_xfer_ctx *x, struct zcopy_piece *p)
 {
-	ssize_t sent;
+	unsigned int flags = ZCOPY_FRAG_BUF | ZCOPY_FRAG_BUF_FIRST;
+	size_t done = 0;
+	unsigned int i;
+	int ret;
 
 	if (p->frag_page) {
-		bvec_set_page(&x->bv[0], p->frag_page, p->len, p->frag_offset);
-		sent = zcopy_send_pages(x, x->bv, 1, p->len);
-	} else {
-		sent = zcopy_send_page_array(x, p->pages, 0, p->len);
+		ret = zcopy_batch_add(x, p->frag_page, p->frag_offset, p->len, NULL, flags);
+		return ret ? ret : p->len;
 	}
+	for (i = 0; i < p->npages; i++) {
+		size_t part = min_t(size_t, PAGE_SIZE, p->len - done);
 
-	/* the copy from user memory made at load time, for the bytes sent */
-	if (sent > 0) {
-		x->c.cpu_copy_bytes += sent;
-		x->c.cpu_copy_ops++;
+		ret = zcopy_batch_add(x, p->pages[i], 0, part, NULL, flags);
+		if (ret)
+			return ret;
+		flags &= ~ZCOPY_FRAG_BUF_FIRST;
+		done += part;
 	}
-	return sent;
+	return p->len;
 }
 
 void zcopy_buf_free(struct zcopy_piece *p)

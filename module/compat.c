@@ -2,13 +2,18 @@
 /*
  * Handing pages to a socket: the one place where kernels differ.
  *
- * Up to 6.4, sockets have ->sendpage(): TCP's ->sendpage_locked()
- * (tcp_sendpage_locked()) attaches each page as a fragment, and one
- * lock_sock() can cover a whole batch.  From 6.5 ->sendpage() is gone:
- * sendmsg() with MSG_SPLICE_PAGES and a bvec iterator attaches the pages;
- * one sock_sendmsg() takes a whole batch under one lock.  UNIX stream
- * sockets take page references on both (unix_stream_sendpage(), or
- * MSG_SPLICE_PAGES in unix_stream_sendmsg()).
+ * Up to 6.4, sockets have ->sendpage(), one (page, offset, length) per
+ * call.  For TCP a whole batch goes under one lock_sock(): what
+ * tcp_sendpage_locked() decides per page (scatter-gather on the route,
+ * tcp_rate_check_app_limited()) is decided once, then do_tcp_sendpages()
+ * attaches each fragment, with MSG_MORE | MSG_SENDPAGE_NOTLAST on all but
+ * the last, so that TCP pushes once per batch; the ACKs that arrived
+ * meanwhile are processed every 16 fragments, as tcp_sendmsg_locked() does
+ * every 16 skbs (do_tcp_sendpages() never does it itself).  From 6.5
+ * ->sendpage() is gone: one sock_sendmsg() with MSG_SPLICE_PAGES and a bvec
+ * iterator takes the whole batch under one lock.  UNIX stream sockets take
+ * page references on both (unix_stream_sendpage(), or MSG_SPLICE_PAGES in
+ * unix_stream_sendmsg()).
  *
  * zcopy_compat_send_pages() returns bytes sent (possibly short) or -errno
  * when nothing was sent.
@@ -27,41 +32,73 @@
 /* set by Kbuild from the kernel's headers */
 #ifdef ZCOPY_HAVE_SENDPAGE
 
-ssize_t zcopy_compat_send_pages(struct socket *sock, struct bio_vec *bv,
-				unsigned int n, size_t len, int flags)
+/* fragments between two looks at the socket's backlog */
+#define ZCOPY_BACKLOG_EVERY	16
+
+/* ->sendpage() locks the socket itself: a UNIX socket, page by page */
+static ssize_t zcopy_compat_sendpage_each(struct socket *sock, struct bio_vec *bv,
+					  unsigned int n, int flags)
 {
-	struct sock *sk = sock->sk;
-	bool locked = sock->ops->sendpage_locked;
 	ssize_t done = 0;
 	unsigned int i;
-	int ret = -EOPNOTSUPP;
+	int ret = 0;
 
-	if (locked) {
-		lock_sock(sk);
-		if (!zcopy_sock_plain_tcp(sk))
-			goto out;
-	}
 	for (i = 0; i < n; i++) {
 		int f = flags;
 
 		/* more fragments of this batch follow */
 		if (i + 1 < n)
 			f |= MSG_MORE | MSG_SENDPAGE_NOTLAST;
-		if (locked)
-			ret = kernel_sendpage_locked(sk, bv[i].bv_page, bv[i].bv_offset,
-						     bv[i].bv_len, f);
-		else
-			ret = kernel_sendpage(sock, bv[i].bv_page, bv[i].bv_offset,
-					      bv[i].bv_len, f);
+		ret = kernel_sendpage(sock, bv[i].bv_page, bv[i].bv_offset, bv[i].bv_len, f);
 		if (ret <= 0)
 			break;
 		done += ret;
 		if (ret < bv[i].bv_len)
 			break;
 	}
+	return done ? done : ret;
+}
+
+ssize_t zcopy_compat_send_pages(struct socket *sock, struct bio_vec *bv,
+				unsigned int n, size_t len, int flags)
+{
+	struct sock *sk = sock->sk;
+	ssize_t done = 0;
+	unsigned int i;
+	int ret = -EOPNOTSUPP;
+	bool sg;
+
+	if (!sock->ops->sendpage_locked)
+		return zcopy_compat_sendpage_each(sock, bv, n, flags);
+
+	lock_sock(sk);
+	if (!zcopy_sock_plain_tcp(sk))
+		goto out;
+	/* tcp_sendpage_locked()'s per-page decisions, once for the batch */
+	sg = sk->sk_route_caps & NETIF_F_SG;
+	if (sg)
+		tcp_rate_check_app_limited(sk);
+	for (i = 0; i < n; i++) {
+		struct bio_vec *v = &bv[i];
+		int f = flags;
+
+		if (i + 1 < n)
+			f |= MSG_MORE | MSG_SENDPAGE_NOTLAST;
+		if (i && !(i % ZCOPY_BACKLOG_EVERY))
+			sk_flush_backlog(sk);
+		/* without scatter-gather, TCP's own copying fallback */
+		if (sg)
+			ret = do_tcp_sendpages(sk, v->bv_page, v->bv_offset, v->bv_len, f);
+		else
+			ret = sock_no_sendpage_locked(sk, v->bv_page, v->bv_offset, v->bv_len, f);
+		if (ret <= 0)
+			break;
+		done += ret;
+		if (ret < v->bv_len)
+			break;
+	}
 out:
-	if (locked)
-		release_sock(sk);
+	release_sock(sk);
 	return done ? done : ret;
 }
 

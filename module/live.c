@@ -25,8 +25,10 @@ static const char *const zcopy_live_names[ZCOPY_LIVE_COUNT] = {
 	[ZCOPY_LIVE_SYNC] = "sync",
 	[ZCOPY_LIVE_RESIDENCY] = "residency",
 	[ZCOPY_LIVE_COPY_BUFS] = "copy_bufs",
-	[ZCOPY_LIVE_DIRECT_BUFS] = "direct_bufs",
+	[ZCOPY_LIVE_BATCHES] = "batches",
 	[ZCOPY_LIVE_DIRECT_PAGES] = "direct_pages",
+	[ZCOPY_LIVE_DIRECT_READS] = "direct_reads",
+	[ZCOPY_LIVE_CACHE_REFS] = "cache_refs",
 };
 
 /*

@@ -20,10 +20,12 @@ enum zcopy_live_type {
 	ZCOPY_LIVE_BUF_PAGES,	/* ... and its pages */
 	ZCOPY_LIVE_FRAG_REFS,	/* page references of the task's page fragment */
 	ZCOPY_LIVE_SYNC,	/* struct zcopy_sync, until the stack released it */
-	ZCOPY_LIVE_RESIDENCY,	/* struct zcopy_residency */
+	ZCOPY_LIVE_RESIDENCY,	/* a residency window too big for the context */
 	ZCOPY_LIVE_COPY_BUFS,	/* COPY mode's read buffer */
-	ZCOPY_LIVE_DIRECT_BUFS,	/* DIRECT mode's page and bio_vec arrays */
+	ZCOPY_LIVE_BATCHES,	/* a batch too big for the context */
 	ZCOPY_LIVE_DIRECT_PAGES, /* DIRECT mode's pages, our reference */
+	ZCOPY_LIVE_DIRECT_READS, /* DIRECT mode's pair of reads (one in flight) */
+	ZCOPY_LIVE_CACHE_REFS,	/* page-cache (and splice pipe) page references */
 	ZCOPY_LIVE_COUNT
 };
 
@@ -43,6 +45,16 @@ static inline void zcopy_live_inc(enum zcopy_live_type t)
 static inline void zcopy_live_dec(enum zcopy_live_type t)
 {
 	this_cpu_dec(zcopy_live[t]);
+}
+
+static inline void zcopy_live_add(enum zcopy_live_type t, long n)
+{
+	this_cpu_add(zcopy_live[t], n);
+}
+
+static inline void zcopy_live_sub(enum zcopy_live_type t, long n)
+{
+	this_cpu_sub(zcopy_live[t], n);
 }
 
 void zcopy_live_show(struct seq_file *m);

@@ -23,6 +23,10 @@ ssize_t zcopy_send_file_copy(struct zcopy_xfer_ctx *x, struct zcopy_piece *p)
 	ssize_t total = 0, ret = 0;
 	void *buf;
 
+	/* what earlier descriptors gathered goes first: the bytes stay in order */
+	ret = zcopy_batch_flush(x);
+	if (ret)
+		return ret;
 	buf = kvmalloc(chunk, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
@@ -30,18 +34,27 @@ ssize_t zcopy_send_file_copy(struct zcopy_xfer_ctx *x, struct zcopy_piece *p)
 
 	while (total < p->len) {
 		loff_t pos = p->pos + total;
+		size_t want = min_t(size_t, chunk, p->len - total);
 		ssize_t got, sent;
 
 		/* before reading a chunk that could not be sent */
 		ret = zcopy_check_signal(x);
 		if (ret)
 			break;
-		got = kernel_read(p->file, buf, min_t(size_t, chunk, p->len - total), &pos);
+		/* the read reads ahead: what it may fill, looked up first */
+		ret = zcopy_residency_before_read(&x->res, pos, pos, want);
+		if (ret) {
+			zcopy_stop(x, ret);
+			break;
+		}
+		got = kernel_read(p->file, buf, want, &pos);
 		if (got <= 0) {
 			/* 0: end of file */
 			ret = got < 0 ? zcopy_stop(x, got) : 0;
 			break;
 		}
+		x->c.dma_in_bytes += zcopy_residency_count(&x->res, p->pos + total,
+							   p->pos + total + got);
 		sent = zcopy_send_kvec(x, buf, got);
 		if (sent <= 0) {
 			ret = sent;
@@ -50,8 +63,6 @@ ssize_t zcopy_send_file_copy(struct zcopy_xfer_ctx *x, struct zcopy_piece *p)
 		/* the read's copy, of the bytes that went on to the wire */
 		x->c.cpu_copy_bytes += sent;
 		x->c.cpu_copy_ops++;
-		x->c.dma_in_bytes += zcopy_residency_missing(x->res, p->pos + total,
-							     p->pos + total + sent);
 		total += sent;
 		if (sent < got)
 			break;

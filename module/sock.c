@@ -208,13 +208,15 @@ static int zcopy_sock_short_reason(struct zcopy_xfer_ctx *x)
 	return -EAGAIN;
 }
 
-/* what one send returned: a failure or a short count stops the transfer */
+/* what one send returned: a failure or a short count halts the transfer */
 static ssize_t zcopy_sent(struct zcopy_xfer_ctx *x, ssize_t ret, size_t len)
 {
 	if (ret < 0)
 		zcopy_stop(x, ret);
 	else if (ret < len)
 		zcopy_stop(x, zcopy_sock_short_reason(x));
+	if (ret < (ssize_t)len)
+		x->halted = true;
 	return ret;
 }
 
@@ -249,17 +251,19 @@ static ssize_t zcopy_send_pages_by_copy(struct zcopy_xfer_ctx *x, struct bio_vec
  * @bv: the fragments; the socket takes references of its own
  * @n: number of fragments
  * @len: their total length
+ * @sync: the fragments are page-cache pages under ZCOPY_F_SYNC
  *
  * Counts the fragments the socket consumed: by reference (sg_entries,
  * pages_referenced) or, when the path makes the stack copy them (see
  * zcopy_sock_path()), as CPU copies, one operation per fragment.  Under
  * ZCOPY_F_SYNC, page-cache pages go with a release notification (TCP) or
- * by copy (UNIX, which has none): see sync.c.
+ * by copy (UNIX, which has none): see sync.c.  Anything but a complete
+ * send halts the transfer.
  *
  * Return: bytes sent (possibly short), or -errno when nothing was sent.
  */
 ssize_t zcopy_send_pages(struct zcopy_xfer_ctx *x, struct bio_vec *bv,
-			 unsigned int n, size_t len)
+			 unsigned int n, size_t len, bool sync)
 {
 	int flags = zcopy_msg_flags(x, len);
 	size_t done = 0;
@@ -270,13 +274,13 @@ ssize_t zcopy_send_pages(struct zcopy_xfer_ctx *x, struct bio_vec *bv,
 	if (ret)
 		return ret;
 	zcopy_sock_path(x);
-	if (x->sync_pages && !x->sync) {
+	if (sync && !x->sync) {
 		ret = zcopy_sent(x, zcopy_send_pages_by_copy(x, bv, n, len, flags), len);
 		if (ret > 0)
 			zcopy_count_sent(x, ret);
 		return ret;
 	}
-	if (x->sync_pages)
+	if (sync)
 		ret = zcopy_sync_send_pages(x->sync, x->sock, bv, n, len, flags);
 	else
 		ret = zcopy_compat_send_pages(x->sock, bv, n, len, flags);
@@ -286,7 +290,7 @@ ssize_t zcopy_send_pages(struct zcopy_xfer_ctx *x, struct bio_vec *bv,
 	for (i = 0; i < n && done < ret; i++) {
 		size_t part = min_t(size_t, bv[i].bv_len, ret - done);
 
-		if (x->stack_copies || (x->csum_copies && !x->sync_pages)) {
+		if (x->stack_copies || (x->csum_copies && !sync)) {
 			x->c.cpu_copy_bytes += part;
 			x->c.cpu_copy_ops++;
 		} else {
@@ -299,44 +303,6 @@ ssize_t zcopy_send_pages(struct zcopy_xfer_ctx *x, struct bio_vec *bv,
 	}
 	zcopy_count_sent(x, ret);
 	return ret;
-}
-
-/**
- * zcopy_send_page_array - send bytes [@skip, @skip + @len) of an array of
- *	whole pages by reference, ZCOPY_BATCH fragments per socket call
- * @x: the transfer
- * @pages: the pages, each holding PAGE_SIZE bytes of the stream
- * @skip: offset of the first byte in the array
- * @len: bytes to send
- *
- * Return: bytes sent (possibly short), or -errno when nothing was sent.
- */
-ssize_t zcopy_send_page_array(struct zcopy_xfer_ctx *x, struct page **pages,
-			      size_t skip, size_t len)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		size_t off = skip + done, batch = 0;
-		unsigned int n = 0;
-		ssize_t sent;
-
-		while (n < ZCOPY_BATCH && batch < len - done) {
-			size_t in_page = offset_in_page(off + batch);
-			size_t part = min_t(size_t, PAGE_SIZE - in_page, len - done - batch);
-
-			bvec_set_page(&x->bv[n++], pages[(off + batch) >> PAGE_SHIFT],
-				      part, in_page);
-			batch += part;
-		}
-		sent = zcopy_send_pages(x, x->bv, n, batch);
-		if (sent <= 0)
-			return done ? done : sent;
-		done += sent;
-		if (sent < batch)
-			break;
-	}
-	return done;
 }
 
 /**

@@ -11,6 +11,7 @@
 #include <linux/fs.h>
 #include <linux/ktime.h>
 #include <linux/overflow.h>
+#include <linux/pipe_fs_i.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/stddef.h>
@@ -84,16 +85,20 @@ static int zcopy_piece_file(struct zcopy_piece *p, const struct zcopy_desc *d,
 	end = d->len ? min(end, size) : size;
 	p->len = end > p->pos ? end - p->pos : 0;
 
-	if (mode == ZCOPY_MODE_AUTO)
-		mode = size >= READ_ONCE(zcopy_direct_threshold) &&
-		       zcopy_file_can_direct(file) ? ZCOPY_MODE_DIRECT : ZCOPY_MODE_SG;
+	/* AUTO: SG below the threshold; at or above it, decided when sent */
+	if (mode == ZCOPY_MODE_AUTO &&
+	    (size < READ_ONCE(zcopy_direct_threshold) || !zcopy_file_can_direct(file)))
+		mode = ZCOPY_MODE_SG;
 	if (mode == ZCOPY_MODE_DIRECT && !zcopy_file_can_direct(file)) {
 		if (!(flags & ZCOPY_F_DIRECT_FALLBACK))
 			return -EOPNOTSUPP;
 		mode = ZCOPY_MODE_SG;
 	}
 	p->mode = mode;
-	/* direct I/O needs a block device, whose filesystems know their size */
+	/*
+	 * Direct I/O needs a block device, whose filesystems know their size
+	 * (an AUTO piece that goes DIRECT drops @to_eof then).
+	 */
 	p->to_eof = !d->len && mode != ZCOPY_MODE_DIRECT;
 	return 0;
 }
@@ -180,14 +185,62 @@ static void zcopy_call_release(struct zcopy_call *call)
 	kvfree(call->descs);
 }
 
+/*
+ * Fragments a transfer can gather: the pages of every piece that goes by
+ * reference, and one per descriptor for what ranges straddle; a piece read
+ * to its end of file at least a pipe's worth.  Capped at ZCOPY_BATCH_MAX.
+ */
+static unsigned int zcopy_call_frags(const struct zcopy_call *call)
+{
+	u64 frags = call->npieces;
+	unsigned int i;
+
+	for (i = 0; i < call->npieces && frags < ZCOPY_BATCH_MAX; i++) {
+		const struct zcopy_piece *p = &call->pieces[i];
+		u64 pages;
+
+		if (p->type == ZCOPY_DESC_BUF) {
+			frags += p->frag_page ? 1 : p->npages;
+			continue;
+		}
+		if (p->mode == ZCOPY_MODE_COPY)
+			continue;
+		pages = DIV_ROUND_UP(offset_in_page(p->pos) + (u64)p->len, PAGE_SIZE);
+		frags += p->to_eof ? max_t(u64, pages, PIPE_DEF_BUFFERS) : pages;
+	}
+	return min_t(u64, frags, ZCOPY_BATCH_MAX);
+}
+
+/*
+ * AUTO at or above the threshold: what the page cache holds decides.  A
+ * range it mostly holds goes SG (direct I/O would read the disk for what
+ * is in memory); a cold one DIRECT (it would fill the cache and evict
+ * what small files keep there).
+ */
+static void zcopy_piece_auto(struct zcopy_piece *p, size_t reported)
+{
+	if (reported && zcopy_residency_mostly_cached(p->file, p->pos, reported)) {
+		p->mode = ZCOPY_MODE_SG;
+		return;
+	}
+	p->mode = ZCOPY_MODE_DIRECT;
+	if (p->to_eof) {
+		p->to_eof = false;
+		p->len = reported;
+	}
+}
+
+/* one piece, gathered into the batch: bytes gathered (or sent), or -errno */
 static ssize_t zcopy_send_piece(struct zcopy_xfer_ctx *x, struct zcopy_piece *p,
-				size_t scan_len)
+				size_t reported)
 {
 	ssize_t ret;
 
 	if (p->type == ZCOPY_DESC_BUF)
 		return zcopy_send_buf(x, p);
 
+	if (p->mode == ZCOPY_MODE_AUTO)
+		zcopy_piece_auto(p, reported);
 	/* SG sends page-cache pages: the ones ZCOPY_F_SYNC is about */
 	if (p->mode == ZCOPY_MODE_SG && (x->flags & ZCOPY_F_SYNC)) {
 		if (x->family != AF_UNIX && !x->sync) {
@@ -198,15 +251,11 @@ static ssize_t zcopy_send_piece(struct zcopy_xfer_ctx *x, struct zcopy_piece *p,
 		x->sync_pages = true;
 	}
 	/*
-	 * DIRECT reads bypass the page cache and count their own reads.  The
-	 * scan covers what the file reported, on a filesystem with a device
-	 * to read from.
+	 * DIRECT reads bypass the page cache and count their own reads; the
+	 * others count what the file reported, as they read it.
 	 */
-	if (p->mode != ZCOPY_MODE_DIRECT && scan_len && zcopy_residency_applies(p->file)) {
-		x->res = zcopy_residency_scan(p->file, p->pos, scan_len);
-		if (!x->res)
-			return -ENOMEM;
-	}
+	zcopy_residency_start(&x->res, p->file, p->pos,
+			      p->mode == ZCOPY_MODE_DIRECT ? 0 : reported);
 	switch (p->mode) {
 	case ZCOPY_MODE_COPY:
 		ret = zcopy_send_file_copy(x, p);
@@ -217,8 +266,6 @@ static ssize_t zcopy_send_piece(struct zcopy_xfer_ctx *x, struct zcopy_piece *p,
 	default:
 		ret = zcopy_send_file_sg(x, p);
 	}
-	zcopy_residency_free(x->res);
-	x->res = NULL;
 	x->sync_pages = false;
 	return ret;
 }
@@ -237,15 +284,18 @@ static int zcopy_file_at_eof(struct file *file, loff_t pos)
 }
 
 /*
- * Send every piece in order; returns bytes sent, or -errno if none.  A
- * short piece ends the transfer: going on would leave a hole in the stream.
+ * Gather every piece in order into the batch, which goes to the socket
+ * whenever it is full and once at the end; returns bytes sent, or -errno
+ * if none.  A short piece ends the transfer: going on would leave a hole
+ * in the stream.  What was gathered before a read failed is still sent;
+ * after the socket stopped (a failed or short send, a signal), nothing is.
  */
 static ssize_t zcopy_call_send(struct zcopy_call *call, struct zcopy_xfer_ctx *x,
 			       int *error)
 {
 	/* what MAX_RW_COUNT leaves for files that turn out longer than reported */
 	size_t slack = MAX_RW_COUNT - x->c.bytes_requested;
-	ssize_t total = 0, ret = 0;
+	ssize_t total, ret = 0;
 	unsigned int i;
 	int err = 0;
 
@@ -267,12 +317,15 @@ static ssize_t zcopy_call_send(struct zcopy_call *call, struct zcopy_xfer_ctx *x
 			err = ret;
 			break;
 		}
-		total += ret;
 		if (p->to_eof) {
 			if (ret > reported)
 				slack -= ret - reported;
 			else
 				x->left -= min_t(size_t, x->left, reported - ret);
+		}
+		if (x->halted) {
+			err = x->stop_err;
+			break;
 		}
 		/*
 		 * Short: what stopped the send; else the file's read, which
@@ -293,11 +346,16 @@ static ssize_t zcopy_call_send(struct zcopy_call *call, struct zcopy_xfer_ctx *x
 			break;
 		}
 	}
+	/* what is gathered goes now (or is dropped, if the socket stopped) */
+	ret = zcopy_batch_flush(x);
+	if (!err)
+		err = ret;
+	total = x->c.bytes_sent;
 	*error = -zcopy_visible_err(err);
 	/* bytes announced with MSG_MORE will not come: push what is queued */
 	if (total && x->more_sent)
 		zcopy_sock_flush(x);
-	return total ? total : ret;
+	return total ? total : err;
 }
 
 static int zcopy_call_check(const struct zcopy_xfer *a)
@@ -336,6 +394,9 @@ long zcopy_ioctl_xfer(void __user *uarg)
 		return -ENOMEM;
 	zcopy_live_inc(ZCOPY_LIVE_XFER_CTX);
 	ret = zcopy_call_prepare(&call, &x->c.bytes_requested);
+	if (ret)
+		goto out_release;
+	ret = zcopy_batch_init(x, zcopy_call_frags(&call));
 	if (ret)
 		goto out_release;
 	/* sendfile(2) looks at its output only after its input */
@@ -382,6 +443,8 @@ long zcopy_ioctl_xfer(void __user *uarg)
 		ret = -EFAULT;
 
 out_release:
+	zcopy_batch_free(x);
+	zcopy_residency_free(&x->res);
 	zcopy_call_release(&call);
 	kfree(x);
 	zcopy_live_dec(ZCOPY_LIVE_XFER_CTX);

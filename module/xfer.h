@@ -5,18 +5,27 @@
 #ifndef _ZCOPY_XFER_H
 #define _ZCOPY_XFER_H
 
+#include <linux/bits.h>
+#include <linux/bitmap.h>
 #include <linux/bvec.h>
 #include <linux/fs.h>
 #include <linux/if.h>
 #include <linux/net.h>
-#include <linux/pipe_fs_i.h>
 #include <linux/sched/signal.h>
 #include <linux/skbuff.h>
 
 #include "zcopy.h"
 
 /* most page fragments handed to the socket in one call (one lock hold) */
-#define ZCOPY_BATCH	PIPE_DEF_BUFFERS
+#define ZCOPY_BATCH_MAX		256
+/*
+ * A batch of up to this many fragments lives in the transfer's context: a
+ * response of a header, a few pages and a trailer allocates nothing more
+ * (Debian's init_on_alloc zeroes every allocation).
+ */
+#define ZCOPY_BATCH_INLINE	16
+/* pages of a residency window kept in the context (4 MiB of file) */
+#define ZCOPY_RES_INLINE	1024
 
 /**
  * struct zcopy_piece - one descriptor, validated and resolved
@@ -47,6 +56,77 @@ struct zcopy_piece {
 	unsigned int frag_offset;
 };
 
+/* what a batch fragment is, for what its release drops and what it counts */
+enum {
+	ZCOPY_FRAG_BUF		= BIT(0),	/* bytes of a BUF, copied from user memory */
+	ZCOPY_FRAG_BUF_FIRST	= BIT(1),	/* a BUF's first fragment: one copy op */
+	ZCOPY_FRAG_CACHE	= BIT(2),	/* @put: a page-cache (or splice pipe) page */
+	ZCOPY_FRAG_DIRECT	= BIT(3),	/* @put: a page DIRECT read into */
+};
+
+/**
+ * struct zcopy_frag - what the module holds for one fragment of a batch
+ * @put: our page reference, dropped once the socket call returned (the
+ *	socket takes its own); NULL when the piece owns the page (BUF)
+ * @flags: ZCOPY_FRAG_*
+ */
+struct zcopy_frag {
+	struct page *put;
+	unsigned int flags;
+};
+
+/**
+ * struct zcopy_batch - fragments gathered from the descriptors, in order,
+ *	for one socket call (batch.c)
+ * @bv: the fragments
+ * @frag: what each holds
+ * @n: fragments gathered
+ * @cap: room in @bv and @frag: ZCOPY_BATCH_INLINE, or the transfer's size
+ *	up to ZCOPY_BATCH_MAX
+ * @len: their bytes
+ * @sync: they are page-cache pages under ZCOPY_F_SYNC's notification
+ * @bv_inline: @bv of a small transfer
+ * @frag_inline: @frag of a small transfer
+ */
+struct zcopy_batch {
+	struct bio_vec *bv;
+	struct zcopy_frag *frag;
+	unsigned int n;
+	unsigned int cap;
+	size_t len;
+	bool sync;
+	struct bio_vec bv_inline[ZCOPY_BATCH_INLINE];
+	struct zcopy_frag frag_inline[ZCOPY_BATCH_INLINE];
+};
+
+/**
+ * struct zcopy_residency - which pages of the FILE piece being sent were in
+ *	the page cache before this transfer could have read them (residency.c)
+ * @file: the piece's file
+ * @mapping: where its data is cached; NULL when dma_in_bytes does not
+ *	apply (no block device) or the piece is empty
+ * @stacked: the data lives below a stacked filesystem (overlayfs), whose
+ *	readahead state is not @file's
+ * @last: last page of the piece's reported range: later pages are not counted
+ * @ws: first page of the window
+ * @we: end of the window: pages [@ws, @we) were looked up before any read
+ *	of this transfer could reach them
+ * @cap: pages @map has room for
+ * @map: bit i set: page @ws + i was resident, or has been counted
+ * @map_inline: @map while the window fits ZCOPY_RES_INLINE pages
+ */
+struct zcopy_residency {
+	struct file *file;
+	struct address_space *mapping;
+	bool stacked;
+	pgoff_t last;
+	pgoff_t ws;
+	pgoff_t we;
+	unsigned long cap;
+	unsigned long *map;
+	unsigned long map_inline[BITS_TO_LONGS(ZCOPY_RES_INLINE)];
+};
+
 /**
  * struct zcopy_xfer_ctx - state of one ZCOPY_IOC_XFER call
  * @sock: the connected socket
@@ -66,13 +146,17 @@ struct zcopy_piece {
  *	current path (see zcopy_sock_path())
  * @family: socket family
  * @ifname: egress interface, "" for none (UNIX)
- * @sync_pages: ZCOPY_F_SYNC applies to the pages being sent (page cache)
+ * @sync_pages: ZCOPY_F_SYNC applies to the page-cache pages being gathered
  * @sync: ZCOPY_F_SYNC release notification of this transfer (TCP only)
  * @res: page-cache residency of the FILE piece being sent (dma_in)
  * @stop_err: why the transfer stopped before its end (-errno): the error
  *	of the send that failed, or what made the socket take less than it
- *	was offered, or -ERESTARTSYS for a pending signal; 0 while it goes on
- * @bv: scratch batch of page fragments
+ *	was offered, or -ERESTARTSYS for a pending signal, or the read that
+ *	failed; 0 while it goes on
+ * @halted: nothing more goes to the socket: a send failed or was short, or
+ *	a signal is pending (what is gathered is dropped); after a read
+ *	error, what was gathered before it is still sent
+ * @batch: the fragments gathered for the next socket call
  * @c: the counters of this transfer
  */
 struct zcopy_xfer_ctx {
@@ -89,9 +173,10 @@ struct zcopy_xfer_ctx {
 	char ifname[IFNAMSIZ];
 	bool sync_pages;
 	struct zcopy_sync *sync;
-	struct zcopy_residency *res;
+	struct zcopy_residency res;
 	int stop_err;
-	struct bio_vec bv[ZCOPY_BATCH];
+	bool halted;
+	struct zcopy_batch batch;
 	struct zcopy_counters c;
 };
 
@@ -113,7 +198,10 @@ static inline int zcopy_stop(struct zcopy_xfer_ctx *x, int err)
  */
 static inline int zcopy_check_signal(struct zcopy_xfer_ctx *x)
 {
-	return signal_pending(current) ? zcopy_stop(x, -ERESTARTSYS) : 0;
+	if (!signal_pending(current))
+		return 0;
+	x->halted = true;
+	return zcopy_stop(x, -ERESTARTSYS);
 }
 
 /* sock.c */
@@ -121,11 +209,71 @@ bool zcopy_sock_plain_tcp(const struct sock *sk);
 int zcopy_sock_get(int fd, struct zcopy_xfer_ctx *x);
 void zcopy_sock_put(struct zcopy_xfer_ctx *x);
 ssize_t zcopy_send_pages(struct zcopy_xfer_ctx *x, struct bio_vec *bv,
-			 unsigned int n, size_t len);
-ssize_t zcopy_send_page_array(struct zcopy_xfer_ctx *x, struct page **pages,
-			      size_t skip, size_t len);
+			 unsigned int n, size_t len, bool sync);
 ssize_t zcopy_send_kvec(struct zcopy_xfer_ctx *x, void *buf, size_t len);
 void zcopy_sock_flush(struct zcopy_xfer_ctx *x);
+
+/* batch.c: gathering fragments, one socket call per batch */
+int zcopy_batch_init(struct zcopy_xfer_ctx *x, unsigned int want);
+void zcopy_batch_free(struct zcopy_xfer_ctx *x);
+int zcopy_batch_add_slow(struct zcopy_xfer_ctx *x, struct page *page, unsigned int offset,
+			 unsigned int len, struct page *put, unsigned int flags);
+int zcopy_batch_flush(struct zcopy_xfer_ctx *x);
+
+/* page-cache pages under SYNC go in socket calls of their own */
+static inline bool zcopy_frag_sync(const struct zcopy_xfer_ctx *x, unsigned int flags)
+{
+	return (flags & ZCOPY_FRAG_CACHE) && x->sync_pages;
+}
+
+/**
+ * zcopy_batch_push - append a fragment; the caller made room for it
+ * @x: the transfer
+ * @page: first page of the fragment
+ * @offset: its offset in @page (may reach into the following pages of a
+ *	compound page)
+ * @len: its bytes
+ * @put: our reference to drop after the send, or NULL
+ * @flags: ZCOPY_FRAG_*
+ */
+static inline void zcopy_batch_push(struct zcopy_xfer_ctx *x, struct page *page,
+				    unsigned int offset, unsigned int len,
+				    struct page *put, unsigned int flags)
+{
+	struct zcopy_batch *b = &x->batch;
+
+	b->sync = zcopy_frag_sync(x, flags);
+	bvec_set_page(&b->bv[b->n], page, len, offset);
+	b->frag[b->n].put = put;
+	b->frag[b->n].flags = flags;
+	b->n++;
+	b->len += len;
+}
+
+/**
+ * zcopy_batch_add - append a fragment, sending the batch first when full
+ * @x: the transfer
+ * @page: see zcopy_batch_push()
+ * @offset: see zcopy_batch_push()
+ * @len: see zcopy_batch_push()
+ * @put: our reference, now the batch's: dropped after the send, or at
+ *	once when the transfer is halted
+ * @flags: ZCOPY_FRAG_*
+ *
+ * Return: 0, or -errno when the transfer is halted (nothing appended).
+ */
+static inline int zcopy_batch_add(struct zcopy_xfer_ctx *x, struct page *page,
+				  unsigned int offset, unsigned int len,
+				  struct page *put, unsigned int flags)
+{
+	struct zcopy_batch *b = &x->batch;
+
+	if (unlikely(x->halted || b->n == b->cap ||
+		     (b->n && b->sync != zcopy_frag_sync(x, flags))))
+		return zcopy_batch_add_slow(x, page, offset, len, put, flags);
+	zcopy_batch_push(x, page, offset, len, put, flags);
+	return 0;
+}
 
 /* compat.c: the one place where the 6.1 and 6.12 send paths differ */
 ssize_t zcopy_compat_send_pages(struct socket *sock, struct bio_vec *bv,
@@ -144,12 +292,32 @@ void zcopy_compat_ubuf_init(struct ubuf_info *uarg);
 void zcopy_sync_uninit(void);
 
 /* residency.c: which pages of a file range were in the page cache */
-bool zcopy_residency_applies(struct file *file);
-struct zcopy_residency *zcopy_residency_scan(struct file *file, loff_t pos,
-					     size_t len);
-u64 zcopy_residency_missing(struct zcopy_residency *res, loff_t from,
-			    loff_t to);
+void zcopy_residency_start(struct zcopy_residency *res, struct file *file,
+			   loff_t pos, size_t len);
+int zcopy_residency_before_read(struct zcopy_residency *res, loff_t next, loff_t pos,
+				size_t len);
+u64 __zcopy_residency_count(struct zcopy_residency *res, loff_t from, loff_t to);
 void zcopy_residency_free(struct zcopy_residency *res);
+bool zcopy_residency_mostly_cached(struct file *file, loff_t pos, size_t len);
+
+/**
+ * zcopy_residency_count - bytes the device read for [@from, @to)
+ * @res: the piece's record
+ * @from: first byte this transfer takes from the page cache
+ * @to: end of those bytes
+ *
+ * Return: PAGE_SIZE for every page of the range that lies in a looked-up
+ * window, was not resident there and was not counted before (the device
+ * reads whole pages, including the tail page of a file); pages beyond
+ * every window were found resident by the lookup that sends them.
+ */
+static inline u64 zcopy_residency_count(struct zcopy_residency *res, loff_t from, loff_t to)
+{
+	/* nothing looked up (a warm file): every page found was resident */
+	if (!res->mapping || res->we == res->ws)
+		return 0;
+	return __zcopy_residency_count(res, from, to);
+}
 
 /* the modes */
 ssize_t zcopy_send_file_sg(struct zcopy_xfer_ctx *x, struct zcopy_piece *p);

@@ -149,7 +149,10 @@ TEST_F(dbg, error_recorded)
 	EXPECT_EQ(1, v[1]);
 }
 
-/* AUTO: DIRECT at or above the threshold, SG below; the knob moves it */
+/*
+ * AUTO: SG below the threshold; at or above it DIRECT for a file the page
+ * cache does not hold, SG for one it does.  The knob moves the threshold.
+ */
 TEST_F(dbg, auto_threshold)
 {
 	struct zcopy_desc d = zc_file(self->file, 0, 0);
@@ -159,20 +162,30 @@ TEST_F(dbg, auto_threshold)
 	ASSERT_EQ(0, write_file(DBG "direct_threshold", "300000\n"));
 	ASSERT_EQ(0, ioctl(self->dev, ZCOPY_IOC_INFO, &info));
 	EXPECT_EQ(300000, info.direct_threshold);
+	/* cold: DIRECT, which leaves it cold */
+	ASSERT_EQ(0, zc_drop_caches());
 	ASSERT_EQ(300000, zc_xfer(self->dev, self->snd, ZCOPY_MODE_AUTO, 0, &d, 1, &x));
 	EXPECT_EQ(300000, x.counters.direct_bytes);
 
+	/* below the threshold: SG, which fills the page cache */
 	ASSERT_EQ(0, write_file(DBG "direct_threshold", "300001\n"));
 	ASSERT_EQ(300000, zc_xfer(self->dev, self->snd, ZCOPY_MODE_AUTO, 0, &d, 1, &x));
 	EXPECT_EQ(0, x.counters.direct_bytes);
+	EXPECT_LT(0, x.counters.sg_entries);
+
+	/* warm, at the threshold: SG */
+	ASSERT_EQ(0, write_file(DBG "direct_threshold", "300000\n"));
+	ASSERT_EQ(300000, zc_xfer(self->dev, self->snd, ZCOPY_MODE_AUTO, 0, &d, 1, &x));
+	EXPECT_EQ(0, x.counters.direct_bytes);
+	EXPECT_EQ(0, x.counters.dma_in_bytes);
 	EXPECT_LT(0, x.counters.sg_entries);
 }
 
 /* debugfs's "live", in its order (module/live.h) */
 static const char *const live_names[] = {
 	"xfer_ctx", "descs", "pieces", "file_refs", "sock_refs", "buf_arrays",
-	"buf_pages", "frag_refs", "sync", "residency", "copy_bufs", "direct_bufs",
-	"direct_pages",
+	"buf_pages", "frag_refs", "sync", "residency", "copy_bufs", "batches",
+	"direct_pages", "direct_reads", "cache_refs",
 };
 #define NLIVE	(sizeof(live_names) / sizeof(live_names[0]))
 
@@ -250,7 +263,11 @@ static void *blocked_main(void *arg)
 /*
  * A transfer blocked on a full UNIX socket holds exactly what it took:
  * the context, both arrays, the file and the socket, the header in the
- * page fragment, the trailer's pages, and what its mode needs.
+ * page fragment, the trailer's pages, and what its mode needs: COPY its
+ * buffer (and a batch for the buffers alone, which the context holds); SG
+ * and DIRECT a batch of 78 fragments, more than the context holds, and SG
+ * a reference of each of the file's page-cache pages, DIRECT the pages it
+ * read into.  No residency map: the window fits in the context.
  */
 TEST_F_TIMEOUT(dbg, live_in_flight, 120)
 {
@@ -267,13 +284,17 @@ TEST_F_TIMEOUT(dbg, live_in_flight, 120)
 
 	for (int m = 0; m < 3; m++) {
 		/* what the call holds while it waits in the file's send */
+		const long long file_pages = (300000 + page - 1) / page;
 		const long long want[NLIVE] = {
 			1, 1, 1, 1, 1, 1,
 			(sizeof(trailer) + page - 1) / page, 1, 0,
-			modes[m] != ZCOPY_MODE_DIRECT,
+			0,
 			modes[m] == ZCOPY_MODE_COPY,
-			modes[m] == ZCOPY_MODE_DIRECT,
-			modes[m] == ZCOPY_MODE_DIRECT ? (300000 + page - 1) / page : 0,
+			modes[m] != ZCOPY_MODE_COPY,
+			modes[m] == ZCOPY_MODE_DIRECT ? file_pages : 0,
+			/* DIRECT's reads: done, the batch waits in the last send */
+			0,
+			modes[m] == ZCOPY_MODE_SG ? file_pages : 0,
 		};
 		struct timeval tv = { .tv_sec = 20 };
 		struct blocked b = { .dev = self->dev, .mode = modes[m], .d = d };
@@ -309,6 +330,57 @@ TEST_F_TIMEOUT(dbg, live_in_flight, 120)
 		EXPECT_TRUE(zc_live_wait_zero(&l, 5000))
 			TH_LOG("%s, after: %s", names[m], zc_live_str(&l, buf, sizeof(buf)));
 	}
+}
+
+/*
+ * DIRECT reads ahead: while the batch of a 2 MiB file's first chunk waits
+ * in a send to a full socket, the read of the second chunk was issued
+ * before that send, so both chunks' pages (2 x 256) are the module's and
+ * one pair of read states is live.
+ */
+TEST_F_TIMEOUT(dbg, live_direct_read_ahead, 120)
+{
+	static char hdr[60];
+	const long page = sysconf(_SC_PAGESIZE);
+	const size_t size = 2 * ZC_MIB;
+	struct timeval tv = { .tv_sec = 20 };
+	struct zcopy_desc d[3];
+	struct blocked b = { .dev = self->dev, .mode = ZCOPY_MODE_DIRECT, .d = d };
+	int sndbuf = 4096, rcv, fd, i;
+	struct zc_live l = {};
+	struct zc_sink sink;
+	char path[256], buf[512];
+	long long pages = 0, reads = 0;
+	pthread_t th;
+
+	fd = zc_make_file(path, sizeof(path), "dbg-ahead.dat", size, 9);
+	ASSERT_LE(0, fd);
+	d[0] = zc_buf(hdr, sizeof(hdr));
+	d[1] = zc_file(fd, 0, 0);
+	d[2] = zc_buf(hdr, sizeof(hdr));
+	ASSERT_EQ(0, zc_pair(ZC_UNIX, &b.sock, &rcv));
+	ASSERT_EQ(0, setsockopt(b.sock, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf)));
+	ASSERT_EQ(0, setsockopt(b.sock, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)));
+	ASSERT_EQ(0, pthread_create(&th, NULL, blocked_main, &b));
+	for (i = 0; i < 1000 && pages != 2 * 256 * 4096 / page; i++) {
+		usleep(10000);
+		if (zc_live_read(&l))
+			continue;
+		pages = zc_live_get(&l, "direct_pages");
+		reads = zc_live_get(&l, "direct_reads");
+	}
+	EXPECT_EQ(2 * 256 * 4096 / page, pages) TH_LOG("%s", zc_live_str(&l, buf, sizeof(buf)));
+	EXPECT_EQ(1, reads);
+	ASSERT_EQ(0, zc_sink_start(&sink, rcv));
+	pthread_join(th, NULL);
+	close(b.sock);
+	zc_sink_wait(&sink);
+	EXPECT_EQ((long)(size + 2 * sizeof(hdr)), b.ret) TH_LOG("%s", strerror(b.err));
+	EXPECT_EQ(size + 2 * sizeof(hdr), sink.bytes);
+	EXPECT_TRUE(zc_live_wait_zero(&l, 5000))
+		TH_LOG("after: %s", zc_live_str(&l, buf, sizeof(buf)));
+	close(fd);
+	unlink(path);
 }
 
 TEST_HARNESS_MAIN

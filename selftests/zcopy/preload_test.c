@@ -339,11 +339,6 @@ static int as_child_calls(const char *where)
 
 	snprintf(path, sizeof(path), "%s/preload-calls.dat", !strcmp(where, "tmp") ? "/tmp" :
 		 zc_data_dir());
-	/*
-	 * Written, not a hole: on 6.12 tmpfs splices holes as ZERO_PAGE
-	 * buffers that hold no reference, which the module's SG route does
-	 * not expect yet (a bad page state at free) - not what this tests.
-	 */
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
 	memset(buf, 'z', sizeof(buf));
 	if (fd < 0 || write(fd, buf, sizeof(buf)) != sizeof(buf) ||
