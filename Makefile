@@ -23,7 +23,7 @@ LIB_PATHS	= PREFIX=$(PREFIX) LIBDIR=$(LIBDIR) INCLUDEDIR=$(INCLUDEDIR) MANDIR=$(
 KMAKE_FLAGS	:= ZCOPY_VERSION=$(VERSION) W=1 KCFLAGS=-Werror
 
 .PHONY: all deps module module-test-kernels lib userspace selftests kernel-tree \
-	style sparse check check-host check-vm demo bench modules_install install \
+	style sparse check check-host check-vm demo bench bench-nginx modules_install install \
 	dkms-install clean help
 
 all: deps module userspace selftests
@@ -33,6 +33,7 @@ help:
 	@echo 'make check      host tests, style, sparse, then the kselftests in QEMU on each test kernel'
 	@echo 'make demo       boot the VM and show the module at work'
 	@echo 'make bench      the benchmark in the VM (BENCH_KERNEL=6.12|6.1, BENCH_KIND=full|quick)'
+	@echo 'make bench-nginx  its nginx part alone: nginx and wrk in the VM, sendfile vs the preload'
 	@echo 'make check-debug  the kselftests on debug kernels (KASAN, kmemleak, lockdep, fail-nth, gcov)'
 	@echo 'make deps       install the Debian packages needed (no-op when present)'
 	@echo 'make style      checkpatch on module/ and uapi/'
@@ -141,7 +142,14 @@ BENCH_KIND	?= full
 bench: all
 	@k=$$(echo $(TEST_KERNELS) | tr ' ' '\n' | grep '^$(BENCH_KERNEL)\.' | head -n 1); \
 	test -n "$$k" || { echo 'bench: no test kernel $(BENCH_KERNEL).*'; exit 1; }; \
-	selftests/vm/bench.sh $(O) $$k $(BENCH_KIND)
+	selftests/vm/bench.sh $(O) $$k $(BENCH_KIND) && \
+	selftests/vm/bench-nginx.sh $(O) $$k $(BENCH_KIND)
+
+# only nginx's part of it: nginx and wrk in the VM (Documentation/performance.rst)
+bench-nginx: all
+	@k=$$(echo $(TEST_KERNELS) | tr ' ' '\n' | grep '^$(BENCH_KERNEL)\.' | head -n 1); \
+	test -n "$$k" || { echo 'bench: no test kernel $(BENCH_KERNEL).*'; exit 1; }; \
+	selftests/vm/bench-nginx.sh $(O) $$k $(BENCH_KIND)
 
 # --- installation -----------------------------------------------------------
 

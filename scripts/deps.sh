@@ -12,7 +12,8 @@ PKGS="build-essential pkg-config kmod libkmod-dev
 libnl-3-dev libnl-genl-3-dev libnl-route-3-dev
 qemu-system-x86 busybox-static cpio xz-utils zstd e2fsprogs iproute2 ethtool
 sparse linux-source-6.1 coreutils gawk gnuplot-nox
-flex bison bc libelf-dev libssl-dev"
+flex bison bc libelf-dev libssl-dev
+nginx wrk curl"
 
 BPO=bookworm-backports
 BPO_LIST=/etc/apt/sources.list.d/zcopy-backports.sources
@@ -54,6 +55,11 @@ fi
 # another apt (an unattended upgrade, a second make) may hold the lock: wait for it
 APT="apt-get -o DPkg::Lock::Timeout=600"
 $APT update -qq
+# nginx is for the VM (nginx_test, make bench), never a host service: a
+# policy-rc.d that refuses every start keeps its postinst from starting it
+# (one the machine already has is left alone)
+rcd=/usr/sbin/policy-rc.d
+[ -e "$rcd" ] || { printf '#!/bin/sh\nexit 101\n' >"$rcd" && chmod 755 "$rcd" && trap 'rm -f "$rcd"' EXIT; }
 $APT install -y -qq --no-install-recommends $PKGS linux-headers-amd64 >/dev/null
 
 # The 6.12 headers: ask the backports metapackage which versioned package it

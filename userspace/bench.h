@@ -4,7 +4,7 @@
  * modes, measured in one run on one transport.
  *
  * bench_method.c  how each method sends one item (the only code that moves data)
- * bench_sink.c    the receiving end: accept, read, discard, count
+ * bench_sink.c    the receiving end: accept, (request,) read, discard, count
  * bench_run.c     one measured run: rusage, clocks, page cache, disk reads
  * bench_report.c  medians, ratios to sendfile, the table, CSV and JSON
  * cmd_bench.c     options and the workloads
@@ -85,8 +85,13 @@ struct bench_sink;
 
 int bench_endpoint_open(struct bench_endpoint *ep);
 void bench_endpoint_close(struct bench_endpoint *ep);
-/* a thread that accepts one connection and reads it to EOF */
-struct bench_sink *bench_sink_start(struct bench_endpoint *ep);
+/*
+ * A thread that accepts one connection and reads it to EOF.  @request
+ * non-zero: request/response, as an HTTP client without pipelining: before
+ * each of the @n items it writes @request bytes and reads the whole item.
+ */
+struct bench_sink *bench_sink_start(struct bench_endpoint *ep, size_t request,
+				    const struct bench_item *items, unsigned int n);
 /* wait for EOF; the bytes received, or -1 with a message */
 int64_t bench_sink_join(struct bench_sink *k);
 void bench_sink_cancel(struct bench_sink *k);
@@ -116,6 +121,7 @@ struct bench_job {
 	const struct bench_item *items;
 	unsigned int nitems;	/* per stream */
 	unsigned int nstreams;	/* stream i sends items[i * nitems ...] */
+	size_t request;		/* bytes the sink asks with before each item, or 0 */
 	int file_fd;		/* for the page-cache and disk figures, or -1 */
 	struct bench_path path;
 };

@@ -3,12 +3,15 @@
  * One measured run: N sending threads, each on its own connection, and
  * what it cost them.  CPU time and context switches come from each sending
  * thread's own accounting (RUSAGE_THREAD), so the sinks' reading and the
- * tool's bookkeeping are not charged to the method.  The clock runs from
+ * tool's bookkeeping are not charged to the method (in request/response
+ * runs the sender's reads of the requests are: a server makes them too).  The clock runs from
  * the first send to the last sink's EOF: bytes in a socket buffer are not
  * "sent" until the receiver has them.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,6 +134,45 @@ void bench_drop_cache(int fd)
 	}
 }
 
+/*
+ * Request/response over TCP: no Nagle, as web servers set on keep-alive
+ * connections (nginx's tcp_nodelay).  Otherwise a response's last small
+ * write waits for the ACK of its first part, which the client delays
+ * (40 ms), because it only speaks again after the whole response.
+ */
+static int set_nodelay(int sock)
+{
+	int on = 1;
+
+	if (setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)))
+		return err_errno("bench: TCP_NODELAY", errno);
+	return 0;
+}
+
+/* request/response: the sink's request, read whole before the response */
+static int read_request(struct stream *s, size_t len)
+{
+	char buf[512];
+
+	if (len > sizeof(buf)) {
+		s->tally.error = EINVAL;
+		return -1;
+	}
+	for (size_t got = 0; got < len;) {
+		ssize_t r = read(s->snd.sock, buf, len - got);
+
+		s->tally.syscalls++;
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			s->tally.error = r < 0 ? errno : ENODATA;
+			return -1;
+		}
+		got += r;
+	}
+	return 0;
+}
+
 static void *stream_main(void *arg)
 {
 	struct stream *s = arg;
@@ -139,7 +181,8 @@ static void *stream_main(void *arg)
 
 	getrusage(RUSAGE_THREAD, &s->r0);
 	for (unsigned int i = 0; i < j->nitems; i++)
-		if (bench_send_item(&s->snd, it + i, &s->tally))
+		if ((j->request && read_request(s, j->request)) ||
+		    bench_send_item(&s->snd, it + i, &s->tally))
 			break;
 	/* the end of the stream: the sink's read() returns 0 */
 	shutdown(s->snd.sock, SHUT_WR);
@@ -216,12 +259,15 @@ int bench_run(const struct bench_job *j, struct bench_sample *o)
 			err_errno("bench sender", -err);
 			goto out;
 		}
-		sinks[i] = bench_sink_start(j->ep);
+		sinks[i] = bench_sink_start(j->ep, j->request, j->items + (size_t)i * j->nitems,
+					    j->nitems);
 		if (!sinks[i])
 			goto out;
 		nsinks++;
 		st[i].snd.sock = net_connect(j->ep->dest);
 		if (st[i].snd.sock < 0)
+			goto out;
+		if (j->request && !j->ep->is_unix && set_nodelay(st[i].snd.sock))
 			goto out;
 	}
 	t0 = now();

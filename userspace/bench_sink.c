@@ -2,7 +2,8 @@
 /*
  * The receiving end of the benchmark: one listening socket, optionally in
  * another network namespace (so that TCP crosses a veth pair instead of
- * loopback), and one thread per connection that reads and discards.
+ * loopback), and one thread per connection that reads and discards - all
+ * that comes, or (request/response) one item after each request it sends.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -10,6 +11,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -22,6 +24,9 @@
 struct bench_sink {
 	pthread_t thread;
 	int listen_fd;
+	size_t request;
+	const struct bench_item *items;
+	unsigned int n;
 	int64_t bytes;
 	int error;
 };
@@ -74,6 +79,46 @@ void bench_endpoint_close(struct bench_endpoint *ep)
 		unlink(ep->dest);
 }
 
+/* read @want bytes (0: until EOF); 0, or -1 with k->error set (ENODATA: EOF early) */
+static int sink_read(struct bench_sink *k, int fd, char *buf, uint64_t want)
+{
+	uint64_t got = 0;
+
+	while (!want || got < want) {
+		size_t n = want && want - got < SINK_BUF ? want - got : SINK_BUF;
+		ssize_t r = read(fd, buf, n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			k->error = errno;
+		else if (!r && want)
+			k->error = ENODATA;
+		if (r <= 0)
+			return want || r ? -1 : 0;
+		k->bytes += r;
+		got += r;
+	}
+	return 0;
+}
+
+/* each item after a request of k->request bytes, then the EOF */
+static void sink_requests(struct bench_sink *k, int fd, char *buf)
+{
+	memset(buf, 'q', k->request);
+	for (unsigned int i = 0; i < k->n; i++) {
+		const struct bench_item *it = &k->items[i];
+
+		if (send(fd, buf, k->request, MSG_NOSIGNAL) != (ssize_t)k->request) {
+			k->error = errno ? errno : EIO;
+			return;
+		}
+		if (sink_read(k, fd, buf, it->hdr_len + it->len + it->trl_len))
+			return;
+	}
+	sink_read(k, fd, buf, 0);
+}
+
 static void *sink_main(void *arg)
 {
 	struct bench_sink *k = arg;
@@ -93,23 +138,17 @@ static void *sink_main(void *arg)
 		close(fd);
 		return NULL;
 	}
-	for (;;) {
-		ssize_t r = read(fd, buf, SINK_BUF);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			k->error = errno;
-		if (r <= 0)
-			break;
-		k->bytes += r;
-	}
+	if (k->request)
+		sink_requests(k, fd, buf);
+	else
+		sink_read(k, fd, buf, 0);
 	close(fd);
 	free(buf);
 	return NULL;
 }
 
-struct bench_sink *bench_sink_start(struct bench_endpoint *ep)
+struct bench_sink *bench_sink_start(struct bench_endpoint *ep, size_t request,
+				    const struct bench_item *items, unsigned int n)
 {
 	struct bench_sink *k = calloc(1, sizeof(*k));
 	int err;
@@ -118,7 +157,15 @@ struct bench_sink *bench_sink_start(struct bench_endpoint *ep)
 		err_errno("sink", ENOMEM);
 		return NULL;
 	}
+	if (request > SINK_BUF) {
+		free(k);
+		err_errno("sink", EINVAL);
+		return NULL;
+	}
 	k->listen_fd = ep->listen_fd;
+	k->request = request;
+	k->items = items;
+	k->n = n;
 	err = pthread_create(&k->thread, NULL, sink_main, k);
 	if (err) {
 		err_errno("sink thread", err);

@@ -26,6 +26,8 @@
 #define SMALL_TRL	50
 #define SMALL_FILES	64		/* served in turn, as a web server serves pages */
 #define MAX_STREAMS	64
+#define RR_REQUEST	100		/* request/response: what the client asks with */
+#define RR_CONNS	8		/* ... and on how many connections at once, besides one */
 
 static const char bench_usage[] =
 	"usage: zcopy bench [OPTIONS] DEST\n"
@@ -35,19 +37,20 @@ static const char bench_usage[] =
 	"  -d, --dir DIR        where the test file is created (default: .)\n"
 	"  -s, --size SIZE      the large file (default 256M)\n"
 	"  -r, --runs N         runs of each method (default 5)\n"
-	"  -w, --workloads L    of warm,cold,small,streams (default: all)\n"
+	"  -w, --workloads L    of warm,cold,small,rr,streams (default: all)\n"
 	"  -M, --methods L      only these methods (default: all, see below)\n"
-	"      --small N        responses in the small workload (default 2000)\n"
+	"      --small N        responses in the small and rr workloads (default 2000)\n"
 	"      --streams L      concurrent stream counts (default 1,2,4,8)\n"
 	"      --csv FILE       append the figures to FILE\n"
 	"      --json FILE      write the figures to FILE as JSON\n"
 	"      --smoke          4 MiB, 1 run, few responses: every path once, figures meaningless\n"
 	"methods: read+write mmap+write sendfile splice zcopy-copy zcopy-sg zcopy-direct\n"
 	"         zcopy-auto, and cork+sendfile (small responses over TCP only); the large\n"
-	"         file: all but cork+sendfile; small responses: read+write, sendfile,\n"
-	"         cork+sendfile, zcopy-copy/sg/auto; streams: sendfile, zcopy-sg\n";
+	"         file: all but cork+sendfile; small responses (small: pipelined; rr:\n"
+	"         each after a 100-byte request, on 1 and on 8 connections): read+write,\n"
+	"         sendfile, cork+sendfile, zcopy-copy/sg/auto; streams: sendfile, zcopy-sg\n";
 
-enum { WL_WARM = 1, WL_COLD = 2, WL_SMALL = 4, WL_STREAMS = 8 };
+enum { WL_WARM = 1, WL_COLD = 2, WL_SMALL = 4, WL_STREAMS = 8, WL_RR = 16 };
 
 struct bench_opts {
 	struct bench_endpoint ep;
@@ -67,7 +70,8 @@ struct bench_ctx {
 
 static int parse_workloads(const char *list, unsigned int *mask)
 {
-	static const char *const names[] = { "warm", "cold", "small", "streams" };
+	static const char *const names[] = { "warm", "cold", "small", "streams", "rr" };
+	const unsigned int nnames = sizeof(names) / sizeof(names[0]);
 	char *copy = strdup(list), *save = NULL;
 	int ret = 0;
 
@@ -75,9 +79,9 @@ static int parse_workloads(const char *list, unsigned int *mask)
 	for (char *t = strtok_r(copy, ",", &save); t && !ret; t = strtok_r(NULL, ",", &save)) {
 		unsigned int i;
 
-		for (i = 0; i < 4 && strcmp(t, names[i]); i++)
+		for (i = 0; i < nnames && strcmp(t, names[i]); i++)
 			;
-		if (i == 4)
+		if (i == nnames)
 			ret = err_usage("bench: unknown workload '%s'", t);
 		*mask |= 1U << i;
 	}
@@ -257,7 +261,8 @@ static int open_files(struct bench_ctx *c)
 	snprintf(path, sizeof(path), "%s/zcopy-bench-%llu.dat", c->o->dir,
 		 (unsigned long long)c->o->size);
 	ret = open_file(path, c->o->size, &c->fd);
-	for (unsigned int i = 0; !ret && (c->o->workloads & WL_SMALL) && i < SMALL_FILES; i++) {
+	for (unsigned int i = 0; !ret && (c->o->workloads & (WL_SMALL | WL_RR)) && i < SMALL_FILES;
+	     i++) {
 		snprintf(path, sizeof(path), "%s/zcopy-bench-small-%u.dat", c->o->dir, i);
 		ret = open_file(path, SMALL_FILE, &c->small_fd[i]);
 	}
@@ -281,11 +286,12 @@ static void warm(int fd, uint64_t size)
 
 /*
  * @nm methods @m, @runs interleaved runs each, of @items split over
- * @streams streams; method @ref (an index into @m, or -1) is the reference.
+ * @streams streams, each item after a request of @request bytes (0: none);
+ * method @ref (an index into @m, or -1) is the reference.
  */
 static int measure(struct bench_ctx *c, const char *workload, const enum bench_method *m,
 		   unsigned int nm, int ref, const struct bench_item *items,
-		   unsigned int nitems, unsigned int streams, bool cold)
+		   unsigned int nitems, unsigned int streams, size_t request, bool cold)
 {
 	unsigned int runs = c->o->runs;
 	struct bench_sample *s = calloc((size_t)nm * runs, sizeof(*s));
@@ -303,7 +309,7 @@ static int measure(struct bench_ctx *c, const char *workload, const enum bench_m
 			struct bench_job j = {
 				.m = m[i], .dev = c->dev, .ep = &c->o->ep, .items = items,
 				.nitems = nitems / streams, .nstreams = streams,
-				.file_fd = c->fd, .path = c->path,
+				.file_fd = c->fd, .path = c->path, .request = request,
 			};
 
 			if (cold)
@@ -353,11 +359,17 @@ static int file_workload(struct bench_ctx *c, const char *name, bool cold)
 	int ref;
 	unsigned int n = pick(c, ~(1U << BM_CORK), m, BM_SENDFILE, &ref);
 
-	return measure(c, name, m, n, ref, &it, 1, 1, cold);
+	return measure(c, name, m, n, ref, &it, 1, 1, 0, cold);
 }
 
-/* many small responses on one connection, as an HTTP server sends them */
-static int small_workload(struct bench_ctx *c)
+/*
+ * Many small responses, as an HTTP server sends them: "small" on one
+ * connection, pipelined (the client never waits); "rr" each after the
+ * client's request, which waits for the whole response before the next,
+ * on one connection and on RR_CONNS at once (the server's latency per
+ * response is what counts).
+ */
+static int small_workload(struct bench_ctx *c, bool rr)
 {
 	static const char hdr[SMALL_HDR] = "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n";
 	static const char trl[SMALL_TRL] = "\r\n-- trailer --\r\n";
@@ -381,7 +393,14 @@ static int small_workload(struct bench_ctx *c)
 		};
 	for (unsigned int i = 0; i < SMALL_FILES; i++)
 		warm(c->small_fd[i], SMALL_FILE);
-	ret = measure(c, "small", m, n, ref, it, c->o->small, 1, false);
+	if (!rr) {
+		ret = measure(c, "small", m, n, ref, it, c->o->small, 1, 0, false);
+	} else {
+		ret = measure(c, "rr", m, n, ref, it, c->o->small, 1, RR_REQUEST, false);
+		if (!ret && c->o->small >= RR_CONNS)
+			ret = measure(c, "rr", m, n, ref, it, c->o->small / RR_CONNS * RR_CONNS,
+				      RR_CONNS, RR_REQUEST, false);
+	}
 	free(it);
 	return ret;
 }
@@ -404,7 +423,7 @@ static int streams_workload(struct bench_ctx *c)
 				.fd = c->fd, .off = (off_t)i * share,
 				.len = i == ns - 1 ? c->o->size - i * share : share,
 			};
-		ret = measure(c, "streams", m, n, ref, it, ns, ns, false);
+		ret = measure(c, "streams", m, n, ref, it, ns, ns, 0, false);
 	}
 	return ret;
 }
@@ -418,7 +437,9 @@ static int run_workloads(struct bench_ctx *c)
 	if (!ret && (c->o->workloads & WL_COLD))
 		ret = file_workload(c, "cold", true);
 	if (!ret && (c->o->workloads & WL_SMALL))
-		ret = small_workload(c);
+		ret = small_workload(c, false);
+	if (!ret && (c->o->workloads & WL_RR))
+		ret = small_workload(c, true);
 	if (!ret && (c->o->workloads & WL_STREAMS))
 		ret = streams_workload(c);
 	return ret;
@@ -450,7 +471,7 @@ int cmd_bench(int argc, char **argv)
 {
 	struct bench_opts o = {
 		.dir = ".", .size = 256ULL << 20, .runs = 5, .small = 2000,
-		.workloads = WL_WARM | WL_COLD | WL_SMALL | WL_STREAMS,
+		.workloads = WL_WARM | WL_COLD | WL_SMALL | WL_RR | WL_STREAMS,
 		.methods = (1U << BM_COUNT) - 1,
 		.streams = { 1, 2, 4, 8 }, .nstreams = 4, .ep.listen_fd = -1,
 	};

@@ -35,10 +35,39 @@ bench() {
 }
 
 ethtool -K vb0 sg on >/dev/null
-bench veth-sg --netns zbpeer -s "$SIZE" -w warm,small,streams \
+bench veth-sg --netns zbpeer -s "$SIZE" -w warm,small,rr,streams \
 	--small "$SMALL" --streams "$STREAMS" 192.0.2.2:7100
-# the direct-I/O target: a file too big to keep, cold; sendfile for reference
-bench veth-sg --netns zbpeer -s "$COLD_SIZE" -w cold -M sendfile,zcopy-direct 192.0.2.2:7101
+# The disk's raw O_DIRECT read speed, of the cold file bench LABEL left in
+# DIR, goes into the CSV as method "dd-odirect", for bench-targets.sh.
+raw_read() {
+	f=$(ls "$2"/zcopy-bench-[0-9]*.dat | head -n 1)
+	sync && echo 3 >/proc/sys/vm/drop_caches
+	# busybox's dd prints no rate; /proc/uptime ticks in 10 ms
+	t0=$(cut -d ' ' -f 1 /proc/uptime)
+	dd if="$f" of=/dev/null bs=4M iflag=direct 2>/dev/null || rc=1
+	t1=$(cut -d ' ' -f 1 /proc/uptime)
+	mbps=$(awk -v b="$(stat -c %s "$f")" -v t0="$t0" -v t1="$t1" \
+		'BEGIN { printf "%.3f", b / 1e6 / (t1 - t0) }')
+	echo "$1: raw O_DIRECT read of $f: $mbps MB/s"
+	echo "$(uname -r),$1,cold,1,dd-odirect,1,,throughput,MB/s,$mbps,$mbps,$mbps,measured" \
+		>>"$out/results.csv"
+}
+
+# the direct-I/O target: a file too big to keep, cold; sendfile for
+# reference, AUTO to show it picks DIRECT for it
+bench veth-sg --netns zbpeer -s "$COLD_SIZE" -w cold -M sendfile,zcopy-direct,zcopy-auto \
+	192.0.2.2:7101
+raw_read veth-sg "$data"
+# the same from a disk throttled to about the network's speed (bench.sh):
+# a read-then-send loop reaches at most half of min(disk, network), an
+# overlapped one all of it
+if [ -b /dev/vdb ] && mkdir -p /mnt/slow && mount -t ext4 /dev/vdb /mnt/slow; then
+	bench veth-slowdisk --netns zbpeer -d /mnt/slow -s "$COLD_SIZE" -w cold \
+		-M sendfile,zcopy-direct,zcopy-auto 192.0.2.2:7104
+	raw_read veth-slowdisk /mnt/slow
+	rm -f /mnt/slow/zcopy-bench-*.dat
+	umount /mnt/slow
+fi
 # without scatter-gather the stack copies at segmentation: the CPU pays
 ethtool -K vb0 sg off >/dev/null
 ethtool -k vb0 | grep -E '^(scatter-gather|tcp-segmentation-offload):'

@@ -1,8 +1,8 @@
 #!/bin/sh
 # mkinitramfs.sh KVER IMAGE_DIR ZCOPY_KO TEST_DIR OUT
 #
-# Build the test VM's root: busybox, kmod, iproute2 and ethtool from the
-# host with the libraries ldd names, the kernel modules the tests need
+# Build the test VM's root: busybox, kmod, iproute2, ethtool, nginx, curl and wrk
+# from the host with the libraries ldd names, the kernel modules the tests need
 # (dependencies resolved by modprobe against the Debian image), zcopy.ko
 # installed as an "extra" module, and the selftest binaries.
 set -eu
@@ -48,6 +48,14 @@ for t in insmod rmmod modprobe lsmod modinfo depmod; do
 done
 copy_prog ip usr/sbin/ip
 copy_prog ethtool usr/sbin/ethtool
+# a real sendfile() server and its clients (nginx_test, make bench): nginx
+# runs its worker as nobody:nogroup (getpwnam(), glibc's built-in files
+# lookup); curl and wrk connect by address, so no resolver is needed
+copy_prog nginx usr/sbin/nginx
+copy_prog curl usr/bin/curl
+copy_prog wrk usr/bin/wrk
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >etc/passwd
+printf 'root:x:0:\nnogroup:x:65534:\n' >etc/group
 
 # kernel modules the guest loads, with what they depend on
 modlist="virtio_pci virtio_blk virtio_net e1000e ext4 crc32c_generic veth tls overlay"

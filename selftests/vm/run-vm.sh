@@ -15,6 +15,10 @@
 #   ZCOPY_VM_DATA=1  a fourth serial port, ttyS3, into OUTDIR/data.txt
 #   ZCOPY_TESTS      a,b: run only these test programs (make TESTS=a,b)
 #   ZCOPY_VM_MACHINE QEMU machine type (default q35)
+#   ZCOPY_VM_ICOUNT=1 one vCPU whose clock counts instructions (make bench
+#                    BENCH_CLOCK=icount): timings independent of the host's load
+#   ZCOPY_VM_SLOW_DISK=SIZE:BPS a second ext4 disk (/dev/vdb) whose reads QEMU
+#                    throttles to BPS bytes/s (make bench: DIRECT's overlap)
 set -u
 kver=$1 image=$2 initrd=$3 out=$4
 here=$(cd "$(dirname "$0")" && pwd)
@@ -33,11 +37,25 @@ disk=${ZCOPY_VM_DISK:-512M}
 # 30 s loop timeout once per PCI device (150 s per boot, AE_AML_LOOP_TIMEOUT);
 # q35's routing table is a static package
 machine=${ZCOPY_VM_MACHINE:-q35}
+# ZCOPY_VM_ICOUNT=1: guest time is instructions (1 ns each), idle time is
+# skipped, one vCPU (icount needs a single TCG thread); the hung-task
+# detector goes off, because skipped idle time stretches disk waits
+smp=2 clock=
+if [ "${ZCOPY_VM_ICOUNT:-0}" = 1 ]; then
+	smp=1 clock="-icount shift=0,sleep=off"
+	append="$append sysctl.kernel.hung_task_timeout_secs=0"
+fi
 
 rm -rf "$out" && mkdir -p "$out"
 # a fresh sparse ext4 disk each run
 truncate -s "$disk" "$out/disk.img"
 mkfs.ext4 -q -F "$out/disk.img"
+slow=
+if [ -n "${ZCOPY_VM_SLOW_DISK:-}" ]; then
+	truncate -s "${ZCOPY_VM_SLOW_DISK%%:*}" "$out/slow.img"
+	mkfs.ext4 -q -F "$out/slow.img"
+	slow="-drive file=$out/slow.img,if=virtio,format=raw,throttling.bps-read=${ZCOPY_VM_SLOW_DISK#*:}"
+fi
 
 # UDP ports for the NIC pairs: derived from the PID so that parallel runs
 # do not collide; both ends stay on 127.0.0.1.
@@ -46,7 +64,7 @@ p0=$base p1=$((base + 1)) p2=$((base + 2)) p3=$((base + 3))
 
 start=$(date +%s)
 timeout -k 10 "$limit" qemu-system-x86_64 \
-	-machine "$machine" -accel tcg -cpu max -m "$mem" -smp 2 \
+	-machine "$machine" -accel tcg -cpu max -m "$mem" -smp "$smp" $clock \
 	-nodefaults -no-user-config -display none -no-reboot \
 	-kernel "$image/boot/vmlinuz-$kver" -initrd "$initrd" \
 	-append "console=ttyS0 quiet panic=-1 oops=panic panic_on_warn=1 softlockup_panic=1 hung_task_panic=1${append:+ $append}" \
@@ -55,7 +73,7 @@ timeout -k 10 "$limit" qemu-system-x86_64 \
 	-serial "file:$out/dmesg.log" \
 	$data_port \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-	-drive "file=$out/disk.img,if=virtio,format=raw" \
+	-drive "file=$out/disk.img,if=virtio,format=raw" $slow \
 	-netdev "socket,id=n0,udp=127.0.0.1:$p1,localaddr=127.0.0.1:$p0" \
 	-device virtio-net-pci,netdev=n0 \
 	-netdev "socket,id=n1,udp=127.0.0.1:$p0,localaddr=127.0.0.1:$p1" \
@@ -67,7 +85,7 @@ timeout -k 10 "$limit" qemu-system-x86_64 \
 	</dev/null >"$out/qemu.log" 2>&1
 rc=$?
 echo "vm: $kver: QEMU exited $rc after $(($(date +%s) - start)) s" >&2
-rm -f "$out/disk.img"
+rm -f "$out/disk.img" "$out/slow.img"
 
 verdict=0
 case $rc in
