@@ -112,7 +112,8 @@ int zcopy_batch_flush(struct zcopy_xfer_ctx *x)
 	if (!b->n)
 		return 0;
 	sent = zcopy_send_pages(x, b->bv, b->n, b->len, b->sync);
-	for (i = 0; i < b->n && done < sent; i++) {
+	/* nothing sent (sent < 0): no copy of a BUF went out */
+	for (i = 0; sent > 0 && i < b->n && done < sent; i++) {
 		size_t part = min_t(size_t, b->bv[i].bv_len, sent - done);
 
 		if (b->frag[i].flags & ZCOPY_FRAG_BUF) {
