@@ -76,17 +76,6 @@ static int module_load(void)
 	return -1;
 }
 
-/* "key=" and a number in a ZCOPY_STATS line, or -1 */
-static long long field(const char *s, const char *key)
-{
-	char pat[64];
-	const char *p;
-
-	snprintf(pat, sizeof(pat), " %s=", key);
-	p = s ? strstr(s, pat) : NULL;
-	return p ? strtoll(p + strlen(pat), NULL, 10) : -1;
-}
-
 static int write_conf(const char *root)
 {
 	FILE *f = fopen(RUN_DIR "/nginx.conf", "w");
@@ -319,8 +308,8 @@ TEST_F_TIMEOUT(nginx, serves, 120)
 	if (variant->unloaded) {
 		/* no device: every body by sendfile(2) */
 		EXPECT_NE(NULL, strstr(line, " device=off "));
-		EXPECT_EQ(0, field(line, "device_calls"));
-		EXPECT_EQ(body_bytes(), field(line, "sendfile_bytes"));
+		EXPECT_EQ(0, zc_stats_field(line, "device_calls"));
+		EXPECT_EQ(body_bytes(), zc_stats_field(line, "sendfile_bytes"));
 		return;
 	}
 	/*
@@ -330,15 +319,15 @@ TEST_F_TIMEOUT(nginx, serves, 120)
 	 * sendfile(2); the bytes and the checksums above say all arrived.
 	 */
 	EXPECT_NE(NULL, strstr(line, " device=on "));
-	EXPECT_EQ(body_bytes(), field(line, "device_bytes"));
-	EXPECT_EQ(0, field(line, "sendfile_calls"));
-	EXPECT_EQ(0, field(line, "declined"));
+	EXPECT_EQ(body_bytes(), zc_stats_field(line, "device_bytes"));
+	EXPECT_EQ(0, zc_stats_field(line, "sendfile_calls"));
+	EXPECT_EQ(0, zc_stats_field(line, "declined"));
 
 	/* and the device says the same: the bodies and nothing else */
 	ASSERT_EQ(0, zc_totals_row(variant->mode, after, T_N));
 	EXPECT_EQ(body_bytes(), after[T_SENT] - before[T_SENT]);
 	EXPECT_LE(NFILES, after[T_XFERS] - before[T_XFERS]);
-	EXPECT_EQ(field(line, "device_calls"), after[T_XFERS] - before[T_XFERS]);
+	EXPECT_EQ(zc_stats_field(line, "device_calls"), after[T_XFERS] - before[T_XFERS]);
 	if (!strcmp(variant->mode, "sg")) {
 		EXPECT_EQ(0, after[T_CPU_COPY] - before[T_CPU_COPY]);
 		EXPECT_EQ(0, after[T_DIRECT] - before[T_DIRECT]);

@@ -93,17 +93,6 @@ static int run_child(const char *const *vars, const char *const *args, char *err
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-/* "key=" and a number in a ZCOPY_STATS line, or -1 */
-static long long field(const char *s, const char *key)
-{
-	char pat[64];
-	const char *p;
-
-	snprintf(pat, sizeof(pat), " %s=", key);
-	p = s ? strstr(s, pat) : NULL;
-	return p ? strtoll(p + strlen(pat), NULL, 10) : -1;
-}
-
 FIXTURE(preload)
 {
 	int dev;
@@ -411,21 +400,21 @@ TEST_F(mode, stats)
 	ASSERT_NE(NULL, line) TH_LOG("no stats line");
 	snprintf(var, sizeof(var), " mode=%s device=on ", variant->mode);
 	EXPECT_NE(NULL, strstr(line, var));
-	EXPECT_EQ(3, field(line, "device_calls"));
-	EXPECT_EQ(3000, field(line, "device_bytes"));
-	EXPECT_EQ(0, field(line, "device_errors"));
+	EXPECT_EQ(3, zc_stats_field(line, "device_calls"));
+	EXPECT_EQ(3000, zc_stats_field(line, "device_bytes"));
+	EXPECT_EQ(0, zc_stats_field(line, "device_errors"));
 	/* the pipe: declined by the device, sent by sendfile(2) */
-	EXPECT_EQ(1, field(line, "sendfile_calls"));
-	EXPECT_EQ(1000, field(line, "sendfile_bytes"));
-	EXPECT_EQ(1, field(line, "declined"));
-	EXPECT_EQ(3000, field(line, "bytes_requested"));
-	EXPECT_EQ(3000, field(line, "bytes_sent"));
+	EXPECT_EQ(1, zc_stats_field(line, "sendfile_calls"));
+	EXPECT_EQ(1000, zc_stats_field(line, "sendfile_bytes"));
+	EXPECT_EQ(1, zc_stats_field(line, "declined"));
+	EXPECT_EQ(3000, zc_stats_field(line, "bytes_requested"));
+	EXPECT_EQ(3000, zc_stats_field(line, "bytes_sent"));
 	if (!strcmp(variant->mode, "copy")) {
-		EXPECT_LE(3000, field(line, "cpu_copy_bytes"));
+		EXPECT_LE(3000, zc_stats_field(line, "cpu_copy_bytes"));
 	} else {
-		EXPECT_LT(0, field(line, "sg_entries"));
+		EXPECT_LT(0, zc_stats_field(line, "sg_entries"));
 	}
-	EXPECT_LT(0, field(line, "duration_ns"));
+	EXPECT_LT(0, zc_stats_field(line, "duration_ns"));
 	EXPECT_EQ(before + 3, records(variant->mode));
 	/* one line, whatever else the child printed */
 	EXPECT_EQ(NULL, strstr(line + 1, "zcopy-preload: pid="));
@@ -447,8 +436,8 @@ TEST(off_switch)
 		after += records(modes[m]);
 	EXPECT_NE(NULL, strstr(err, " device=off ")) TH_LOG("%s", err);
 	EXPECT_NE(NULL, strstr(err, " off=\"ZCOPY_PRELOAD=0\""));
-	EXPECT_EQ(4, field(err, "sendfile_calls"));
-	EXPECT_EQ(0, field(err, "device_calls"));
+	EXPECT_EQ(4, zc_stats_field(err, "sendfile_calls"));
+	EXPECT_EQ(0, zc_stats_field(err, "device_calls"));
 	EXPECT_EQ(before, after);
 }
 

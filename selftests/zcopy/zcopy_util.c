@@ -512,3 +512,13 @@ long zc_kprobe_hits(void)
 	fclose(f);
 	return sum;
 }
+
+long long zc_stats_field(const char *line, const char *key)
+{
+	char pat[64];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), " %s=", key);
+	p = line ? strstr(line, pat) : NULL;
+	return p ? strtoll(p + strlen(pat), NULL, 10) : -1;
+}

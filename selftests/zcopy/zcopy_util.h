@@ -91,6 +91,8 @@ int zc_write_str(const char *path, const char *s);
 int zc_read_str(const char *path, char *buf, size_t len);
 /* a number from a small file, -1 if unreadable */
 long long zc_read_ll(const char *path);
+/* "key=" and a number in a ZCOPY_STATS line (the preload's), or -1 */
+long long zc_stats_field(const char *line, const char *key);
 
 /*
  * One row of debugfs's "totals" table, by mode name: transfers, errors,
