@@ -19,8 +19,10 @@
  * when nothing was sent.
  *
  * The zero-copy notification used by ZCOPY_F_SYNC (sync.c) is attached to
- * struct ubuf_info differently too.
+ * struct ubuf_info differently too, and sendfile asks the security module
+ * and fanotify about each chunk it reads, or once.
  */
+#include <linux/fs.h>
 #include <linux/net.h>
 #include <linux/skbuff.h>
 #include <linux/uio.h>
@@ -140,3 +142,25 @@ void zcopy_compat_ubuf_init(struct ubuf_info *uarg)
 }
 
 #endif /* ZCOPY_HAVE_UBUF_OPS */
+
+/*
+ * Set by Kbuild: up to 6.7, sendfile's splice loop calls rw_verify_area()
+ * (the security module's file_permission hook, fanotify's FAN_ACCESS_PERM)
+ * before each chunk it reads (do_splice_to()); from 6.8 do_sendfile() asks
+ * once for the whole range, which xfer.c does too.
+ */
+#ifdef ZCOPY_HAVE_SPLICE_CHUNK_VERIFY
+
+int zcopy_compat_verify_chunk(struct file *file, loff_t pos, size_t len)
+{
+	return rw_verify_area(READ, file, &pos, min_t(size_t, len, MAX_RW_COUNT));
+}
+
+#else /* !ZCOPY_HAVE_SPLICE_CHUNK_VERIFY */
+
+int zcopy_compat_verify_chunk(struct file *file, loff_t pos, size_t len)
+{
+	return 0;
+}
+
+#endif /* ZCOPY_HAVE_SPLICE_CHUNK_VERIFY */

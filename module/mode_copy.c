@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * COPY mode: read+write inside the kernel, the baseline.  The CPU copies
- * file data from the page cache into a module buffer (kernel_read), and the
+ * file data from the page cache into a module buffer (->read_iter), and the
  * socket copies it again into its own buffers (sendmsg without zero-copy):
  * two CPU copies of every byte, as with read(2) and write(2), minus the two
  * system calls per chunk.
@@ -37,6 +37,13 @@ ssize_t zcopy_send_file_copy(struct zcopy_xfer_ctx *x, struct zcopy_piece *p)
 		size_t want = min_t(size_t, chunk, p->len - total);
 		ssize_t got, sent;
 
+		/*
+		 * Non-blocking: what the socket cannot take would be read for
+		 * nothing.  At least a page: the send says whether it has room.
+		 */
+		if (x->msg_flags & MSG_DONTWAIT)
+			want = min_t(size_t, want, max_t(size_t, zcopy_sock_room(x), PAGE_SIZE));
+
 		/* before reading a chunk that could not be sent */
 		ret = zcopy_check_signal(x);
 		if (ret)
@@ -47,7 +54,7 @@ ssize_t zcopy_send_file_copy(struct zcopy_xfer_ctx *x, struct zcopy_piece *p)
 			zcopy_stop(x, ret);
 			break;
 		}
-		got = kernel_read(p->file, buf, want, &pos);
+		got = zcopy_kernel_read(p->file, buf, want, &pos);
 		if (got <= 0) {
 			/* 0: end of file */
 			ret = got < 0 ? zcopy_stop(x, got) : 0;

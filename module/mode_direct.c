@@ -94,20 +94,6 @@ static void zcopy_dread_put(struct zcopy_dread *r, unsigned int from)
 }
 
 /*
- * Bytes a read on a non-blocking socket may ask for: the room left in its
- * send buffer after what the batch already holds, at least a page.
- */
-static size_t zcopy_direct_room(struct zcopy_xfer_ctx *x)
-{
-	struct sock *sk = x->sock->sk;
-	long used = max_t(long, READ_ONCE(sk->sk_wmem_queued),
-			  refcount_read(&sk->sk_wmem_alloc));
-	long room = READ_ONCE(sk->sk_sndbuf) - used - (long)x->batch.len;
-
-	return max_t(long, room, PAGE_SIZE);
-}
-
-/*
  * Start the read of up to @left bytes of the piece at @pos into fresh
  * pages: 0 with the read issued (or already done), or -errno (the
  * transfer is stopped; nothing is in flight).
@@ -122,8 +108,20 @@ static int zcopy_dread_start(struct zcopy_xfer_ctx *x, struct file *file,
 	r->start = round_down(pos, zcopy_direct_align(file));
 	r->skip = pos - r->start;
 	r->want = min_t(size_t, left, ZCOPY_DIRECT_PAGES * PAGE_SIZE - r->skip);
-	if (x->msg_flags & MSG_DONTWAIT)
-		r->want = min(r->want, zcopy_direct_room(x));
+	if (x->msg_flags & MSG_DONTWAIT) {
+		size_t room = zcopy_sock_room(x);
+		int err;
+
+		/* no room past what the batch holds: that goes first */
+		if (!room && x->batch.n) {
+			err = zcopy_batch_flush(x);
+			if (err)
+				return err;
+			room = zcopy_sock_room(x);
+		}
+		/* at least a page: the send says whether it has room */
+		r->want = min_t(size_t, r->want, max_t(size_t, room, PAGE_SIZE));
+	}
 	r->n = DIV_ROUND_UP(r->skip + r->want, PAGE_SIZE);
 	for (i = 0; i < r->n; i++) {
 		struct page *page = alloc_page(GFP_KERNEL);

@@ -3,14 +3,17 @@
  * SG mode: page-cache pages handed to the socket by reference.
  *
  * On filesystems whose ->splice_read is a plain read of the page cache
- * (ext4, tmpfs, xfs, btrfs; not DAX, not O_DIRECT opens) the pages are
+ * (ext4, tmpfs, btrfs; not DAX, not O_DIRECT opens) the pages are
  * taken from the page cache directly, without sendfile's pipe: the folios
  * of the range, in order, with filemap_get_folios_contig(), each used only
  * when it is up to date, with i_size read after that test (the rules
  * filemap_read() and filemap_splice_read() follow), readahead started at a
  * PG_readahead folio, and folio_mark_accessed() and file_accessed() as
  * sendfile does.  One reference per folio, ours, dropped after the socket
- * call; TCP takes its own.
+ * call; TCP takes its own.  Before each lookup, what the splice route asks
+ * before each chunk: rw_verify_area() (the security module, fanotify's
+ * permission events) on kernels whose splice loop asks it per chunk, and,
+ * on ext4, whether the filesystem still allows reads at all.
  *
  * Whatever is not ready there - a hole, a folio being read or that failed
  * to, a swapped-out or poisoned page, a truncation - is not judged here:
@@ -18,8 +21,8 @@
  * route, splice_direct_to_actor() and the file's ->splice_read, which
  * reads ahead, waits, reports errors and sends holes exactly as sendfile
  * does, and then the direct lookup goes on.  Every other file (overlayfs,
- * network and cluster filesystems, procfs, sysfs) goes that route whole.
- * Both routes add their pages to the transfer's batch (batch.c).
+ * XFS, network and cluster filesystems, procfs, sysfs) goes that route
+ * whole.  Both routes add their pages to the transfer's batch (batch.c).
  */
 #include <linux/fs.h>
 #include <linux/mm.h>
@@ -29,6 +32,7 @@
 #include <linux/splice.h>
 #include <linux/string.h>
 #include <linux/swap.h>
+#include <linux/uio.h>
 
 #include "live.h"
 #include "xfer.h"
@@ -36,28 +40,72 @@
 /* the splice route's chunk, after which the direct lookup is tried again */
 #define ZCOPY_SG_SPLICE		(64 * PAGE_SIZE)
 
-/* filesystems whose ->splice_read only reads the page cache */
-static const char *const zcopy_sg_cache_fs[] = { "ext4", "tmpfs", "xfs", "btrfs" };
+/**
+ * struct zcopy_sg_fs - a filesystem whose ->splice_read only reads the page cache
+ * @name: its type name
+ * @probe: it refuses reads in a state the page cache does not show (ext4
+ *	after a forced shutdown: -EIO from ->read_iter and ->splice_read); a
+ *	->read_iter() of nothing asks it, for the cost of two tests
+ *
+ * Not xfs: its reads hold XFS_IOLOCK_SHARED against reflink and hole
+ * punching, which a lookup outside that lock would race with.
+ */
+struct zcopy_sg_fs {
+	const char *name;
+	bool probe;
+};
+
+static const struct zcopy_sg_fs zcopy_sg_cache_fs[] = {
+	{ "ext4", true },
+	{ "tmpfs", false },
+	{ "btrfs", false },
+};
 
 struct zcopy_sg {
 	struct zcopy_xfer_ctx *x;
 	struct file *file;
+	bool probe;		/* see struct zcopy_sg_fs */
 	loff_t pos;		/* file offset of the next byte to gather */
 	bool eof;		/* the direct lookup reached i_size */
 	bool cached;		/* the direct lookup gathered something */
 };
 
-static bool zcopy_sg_from_cache(struct file *file)
+/* the file's filesystem if its page cache can be read directly, else NULL */
+static const struct zcopy_sg_fs *zcopy_sg_from_cache(struct file *file)
 {
 	struct inode *inode = file_inode(file);
 	unsigned int i;
 
 	if (IS_DAX(inode) || (file->f_flags & O_DIRECT))
-		return false;
+		return NULL;
 	for (i = 0; i < ARRAY_SIZE(zcopy_sg_cache_fs); i++)
-		if (!strcmp(inode->i_sb->s_type->name, zcopy_sg_cache_fs[i]))
-			return true;
-	return false;
+		if (!strcmp(inode->i_sb->s_type->name, zcopy_sg_cache_fs[i].name))
+			return &zcopy_sg_cache_fs[i];
+	return NULL;
+}
+
+/*
+ * May [sg->pos, @end) be read?  What sendfile's splice route asks before
+ * each chunk it reads: up to 6.7, rw_verify_area() (compat.c); and what
+ * ext4's ->read_iter and ->splice_read test first, whether the filesystem
+ * still reads at all.
+ * Return: 0, or -errno when the transfer stopped.
+ */
+static int zcopy_sg_may_read(struct zcopy_sg *sg, loff_t end)
+{
+	struct iov_iter iter;
+	struct kiocb kiocb;
+	ssize_t ret;
+
+	ret = zcopy_compat_verify_chunk(sg->file, sg->pos, end - sg->pos);
+	if (!ret && sg->probe) {
+		/* ext4_file_read_iter(): the shutdown test, then 0 for no bytes */
+		init_sync_kiocb(&kiocb, sg->file);
+		kiocb.ki_pos = sg->pos;
+		iov_iter_kvec(&iter, ITER_DEST, NULL, 0, 0);
+		ret = sg->file->f_op->read_iter(&kiocb, &iter);
+	}
+	return ret < 0 ? zcopy_stop(sg->x, ret) : 0;
 }
 
 /* what filemap_readahead() does at a PG_readahead folio */
@@ -162,6 +210,9 @@ static int zcopy_sg_cached(struct zcopy_sg *sg, loff_t end)
 
 	folio_batch_init(&fbatch);
 	while (!ret && sg->pos < end) {
+		ret = zcopy_sg_may_read(sg, end);
+		if (ret)
+			break;
 		/* contiguous from @index, stops at a hole; one reference each */
 		nr = filemap_get_folios_contig(mapping, &index, last, &fbatch);
 		if (!nr)
@@ -255,8 +306,9 @@ static ssize_t zcopy_sg_splice(struct zcopy_sg *sg, size_t len)
 
 ssize_t zcopy_send_file_sg(struct zcopy_xfer_ctx *x, struct zcopy_piece *p)
 {
-	struct zcopy_sg sg = { .x = x, .file = p->file, .pos = p->pos };
-	bool cache = zcopy_sg_from_cache(p->file);
+	const struct zcopy_sg_fs *fs = zcopy_sg_from_cache(p->file);
+	struct zcopy_sg sg = { .x = x, .file = p->file, .pos = p->pos, .probe = fs && fs->probe };
+	bool cache = fs;
 	loff_t end = p->pos + p->len;
 	ssize_t ret = 0;
 

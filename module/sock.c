@@ -347,3 +347,17 @@ void zcopy_sock_flush(struct zcopy_xfer_ctx *x)
 	if (!(x->flags & ZCOPY_F_MORE) && x->sock->ops->splice_eof)
 		x->sock->ops->splice_eof(x->sock);
 }
+
+/*
+ * Bytes a read on a non-blocking socket may ask for: the room left in its
+ * send buffer after what the batch already holds (0 when none).
+ */
+size_t zcopy_sock_room(struct zcopy_xfer_ctx *x)
+{
+	struct sock *sk = x->sock->sk;
+	long used = max_t(long, READ_ONCE(sk->sk_wmem_queued),
+			  refcount_read(&sk->sk_wmem_alloc));
+	long room = READ_ONCE(sk->sk_sndbuf) - used - (long)x->batch.len;
+
+	return max_t(long, room, 0);
+}

@@ -75,7 +75,7 @@ static int zcopy_piece_file(struct zcopy_piece *p, const struct zcopy_desc *d,
 	if (!S_ISREG(file_inode(file)->i_mode))
 		return -EINVAL;
 	p->pos = d->offset;
-	/* what every read does first: file locks, LSM permission */
+	/* what every read asks first: the security module, fanotify */
 	ret = rw_verify_area(READ, file, &p->pos, d->len);
 	if (ret < 0)
 		return ret;
@@ -278,7 +278,7 @@ static ssize_t zcopy_send_piece(struct zcopy_xfer_ctx *x, struct zcopy_piece *p,
 static int zcopy_file_at_eof(struct file *file, loff_t pos)
 {
 	char c;
-	ssize_t r = kernel_read(file, &c, 1, &pos);
+	ssize_t r = zcopy_kernel_read(file, &c, 1, &pos);
 
 	return r ? min_t(ssize_t, r, 0) : 1;
 }
@@ -317,6 +317,7 @@ static ssize_t zcopy_call_send(struct zcopy_call *call, struct zcopy_xfer_ctx *x
 			err = ret;
 			break;
 		}
+		p->gathered = ret;
 		if (p->to_eof) {
 			if (ret > reported)
 				slack -= ret - reported;
@@ -412,6 +413,7 @@ long zcopy_ioctl_xfer(void __user *uarg)
 		x->msg_flags |= MSG_NOSIGNAL;
 
 	ret = zcopy_call_send(&call, x, &error);
+	zcopy_account_xfer(x, call.pieces, call.npieces);
 	/* the stack's references go before the socket's file reference */
 	if (x->sync) {
 		long timeo = sock_sndtimeo(x->sock->sk, x->msg_flags & MSG_DONTWAIT);

@@ -42,6 +42,7 @@
  * @frag_page: BUF of up to a page: instead of @pages, a reference to the
  *	task's page fragment holding the bytes at @frag_offset
  * @frag_offset: see @frag_page
+ * @gathered: bytes of this piece gathered for the socket (account.c)
  */
 struct zcopy_piece {
 	u32 type;
@@ -54,6 +55,7 @@ struct zcopy_piece {
 	unsigned int npages;
 	struct page *frag_page;
 	unsigned int frag_offset;
+	size_t gathered;
 };
 
 /* what a batch fragment is, for what its release drops and what it counts */
@@ -212,6 +214,7 @@ ssize_t zcopy_send_pages(struct zcopy_xfer_ctx *x, struct bio_vec *bv,
 			 unsigned int n, size_t len, bool sync);
 ssize_t zcopy_send_kvec(struct zcopy_xfer_ctx *x, void *buf, size_t len);
 void zcopy_sock_flush(struct zcopy_xfer_ctx *x);
+size_t zcopy_sock_room(struct zcopy_xfer_ctx *x);
 
 /* batch.c: gathering fragments, one socket call per batch */
 int zcopy_batch_init(struct zcopy_xfer_ctx *x, unsigned int want);
@@ -275,6 +278,11 @@ static inline int zcopy_batch_add(struct zcopy_xfer_ctx *x, struct page *page,
 	return 0;
 }
 
+/* account.c: /proc/PID/io and fsnotify, as sendfile(2) */
+ssize_t zcopy_kernel_read(struct file *file, void *buf, size_t count, loff_t *pos);
+void zcopy_account_xfer(struct zcopy_xfer_ctx *x, const struct zcopy_piece *pieces,
+			unsigned int n);
+
 /* compat.c: the one place where the 6.1 and 6.12 send paths differ */
 ssize_t zcopy_compat_send_pages(struct socket *sock, struct bio_vec *bv,
 				unsigned int n, size_t len, int flags);
@@ -289,6 +297,7 @@ int zcopy_sync_wait(struct zcopy_sync *s, struct zcopy_counters *c, long timeo);
 void zcopy_sync_complete(struct sk_buff *skb, struct ubuf_info *uarg,
 			 bool zerocopy_success);
 void zcopy_compat_ubuf_init(struct ubuf_info *uarg);
+int zcopy_compat_verify_chunk(struct file *file, loff_t pos, size_t len);
 void zcopy_sync_uninit(void);
 
 /* residency.c: which pages of a file range were in the page cache */

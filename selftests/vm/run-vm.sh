@@ -50,11 +50,18 @@ rm -rf "$out" && mkdir -p "$out"
 # a fresh sparse ext4 disk each run
 truncate -s "$disk" "$out/disk.img"
 mkfs.ext4 -q -F "$out/disk.img"
+# a small ext4 disk that tests may shut down or remount (serial zcscratch);
+# every disk is a -device of its own, in this order, so that the guest names
+# them vda (data), vdb (slow, if any), then the scratch disk
+# (-drive if=virtio would be created after every -device)
+truncate -s 64M "$out/scratch.img"
+mkfs.ext4 -q -F "$out/scratch.img"
 slow=
 if [ -n "${ZCOPY_VM_SLOW_DISK:-}" ]; then
 	truncate -s "${ZCOPY_VM_SLOW_DISK%%:*}" "$out/slow.img"
 	mkfs.ext4 -q -F "$out/slow.img"
-	slow="-drive file=$out/slow.img,if=virtio,format=raw,throttling.bps-read=${ZCOPY_VM_SLOW_DISK#*:}"
+	slow="-drive file=$out/slow.img,if=none,id=slow,format=raw,throttling.bps-read=${ZCOPY_VM_SLOW_DISK#*:}
+	      -device virtio-blk-pci,drive=slow"
 fi
 
 # UDP ports for the NIC pairs: derived from the PID so that parallel runs
@@ -73,7 +80,10 @@ timeout -k 10 "$limit" qemu-system-x86_64 \
 	-serial "file:$out/dmesg.log" \
 	$data_port \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-	-drive "file=$out/disk.img,if=virtio,format=raw" $slow \
+	-drive "file=$out/disk.img,if=none,id=data,format=raw" \
+	-device virtio-blk-pci,drive=data $slow \
+	-drive "file=$out/scratch.img,if=none,id=scratch,format=raw" \
+	-device virtio-blk-pci,drive=scratch,serial=zcscratch \
 	-netdev "socket,id=n0,udp=127.0.0.1:$p1,localaddr=127.0.0.1:$p0" \
 	-device virtio-net-pci,netdev=n0 \
 	-netdev "socket,id=n1,udp=127.0.0.1:$p0,localaddr=127.0.0.1:$p1" \
@@ -85,11 +95,18 @@ timeout -k 10 "$limit" qemu-system-x86_64 \
 	</dev/null >"$out/qemu.log" 2>&1
 rc=$?
 echo "vm: $kver: QEMU exited $rc after $(($(date +%s) - start)) s" >&2
-rm -f "$out/disk.img" "$out/slow.img"
+rm -f "$out/disk.img" "$out/slow.img" "$out/scratch.img"
+# a guest that never started wrote none of these; the verdict below says why
+touch "$out/console.log" "$out/dmesg.log" "$out/results.tap"
 
 verdict=0
 case $rc in
-1) ;;	# isa-debug-exit from the end of init
+1)	# isa-debug-exit from the end of init, or QEMU refusing to start
+	if [ ! -s "$out/console.log" ]; then
+		echo "vm: $kver: QEMU did not start the guest:"
+		cat "$out/qemu.log"
+		verdict=1
+	fi ;;
 124 | 137) echo "vm: $kver: guest did not finish within ${limit}s (killed)"; verdict=1 ;;
 *) echo "vm: $kver: QEMU exit status $rc is not the guest's completion signal"; verdict=1 ;;
 esac
