@@ -37,7 +37,7 @@
 /* fragments between two looks at the socket's backlog */
 #define ZCOPY_BACKLOG_EVERY	16
 
-/* ->sendpage() locks the socket itself: a UNIX socket, page by page */
+/* ->sendpage() locks the socket itself: UNIX, kTLS, a sockmap; page by page */
 static ssize_t zcopy_compat_sendpage_each(struct socket *sock, struct bio_vec *bv,
 					  unsigned int n, int flags)
 {
@@ -67,15 +67,18 @@ ssize_t zcopy_compat_send_pages(struct socket *sock, struct bio_vec *bv,
 	struct sock *sk = sock->sk;
 	ssize_t done = 0;
 	unsigned int i;
-	int ret = -EOPNOTSUPP;
+	int ret = 0;
 	bool sg;
 
 	if (!sock->ops->sendpage_locked)
 		return zcopy_compat_sendpage_each(sock, bv, n, flags);
 
 	lock_sock(sk);
-	if (!zcopy_sock_plain_tcp(sk))
-		goto out;
+	/* kTLS, a sockmap: their ->sendpage(), which locks the socket itself */
+	if (!zcopy_sock_plain_tcp(sk)) {
+		release_sock(sk);
+		return zcopy_compat_sendpage_each(sock, bv, n, flags);
+	}
 	/* tcp_sendpage_locked()'s per-page decisions, once for the batch */
 	sg = sk->sk_route_caps & NETIF_F_SG;
 	if (sg)
@@ -99,7 +102,6 @@ ssize_t zcopy_compat_send_pages(struct socket *sock, struct bio_vec *bv,
 		if (ret < v->bv_len)
 			break;
 	}
-out:
 	release_sock(sk);
 	return done ? done : ret;
 }

@@ -20,9 +20,11 @@
 #include <linux/blkdev.h>
 #include <linux/completion.h>
 #include <linux/fs.h>
+#include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/stat.h>
 #include <linux/uio.h>
 #include <net/sock.h>
 
@@ -37,7 +39,8 @@
  * @kiocb: the read; ->ki_complete makes it asynchronous
  * @done: completed by zcopy_dread_complete()
  * @ret: what the read returned, once done
- * @start: its file offset, block aligned
+ * @align: what @start and the read's length are multiples of
+ * @start: its file offset, @align aligned
  * @skip: bytes before the piece's next byte
  * @want: bytes of the piece it is for, from @start + @skip
  * @n: pages in @bv, each ours
@@ -48,6 +51,7 @@ struct zcopy_dread {
 	struct kiocb kiocb;
 	struct completion done;
 	long ret;
+	unsigned int align;
 	loff_t start;
 	size_t skip;
 	size_t want;
@@ -55,23 +59,44 @@ struct zcopy_dread {
 	struct bio_vec bv[ZCOPY_DIRECT_PAGES];
 };
 
+/*
+ * The file offset alignment the file's direct reads need, 0 when its
+ * filesystem would read it through the page cache instead (ext4 with
+ * data=journal, fs-verity, inline data, encryption without inline
+ * crypto): statx's STATX_DIOALIGN where the filesystem reports it, else
+ * the device's logical block size.  Never below a page: the reads fill
+ * whole pages anyway.
+ */
+static unsigned int zcopy_direct_align(struct file *file)
+{
+	struct kstat st;
+	unsigned int align;
+
+	if (!vfs_getattr_nosec(&file->f_path, &st, STATX_DIOALIGN, AT_STATX_DONT_SYNC) &&
+	    (st.result_mask & STATX_DIOALIGN))
+		align = st.dio_offset_align;
+	else
+		align = bdev_logical_block_size(file_inode(file)->i_sb->s_bdev);
+	/* a read of ZCOPY_DIRECT_PAGES must be a multiple of it */
+	if (!is_power_of_2(align) || align > ZCOPY_DIRECT_PAGES * PAGE_SIZE)
+		return 0;
+	return max_t(unsigned int, align, PAGE_SIZE);
+}
+
 /**
  * zcopy_file_can_direct - can this file be read with direct I/O into our pages
  * @file: the file
  *
- * Needs a filesystem on a block device that supports O_DIRECT: tmpfs takes
- * O_DIRECT on newer kernels but still reads through its page cache, which
- * is not what DIRECT mode promises.
+ * Needs a filesystem on a block device that supports O_DIRECT, and reads
+ * it directly for this file: tmpfs takes O_DIRECT on newer kernels but
+ * still reads through its page cache, and ext4 does so for some files
+ * (zcopy_direct_align()), which is not what DIRECT mode promises.
  */
 bool zcopy_file_can_direct(struct file *file)
 {
 	return (file->f_mode & FMODE_CAN_ODIRECT) &&
-	       file_inode(file)->i_sb->s_bdev && file->f_op->read_iter;
-}
-
-static unsigned int zcopy_direct_align(struct file *file)
-{
-	return bdev_logical_block_size(file_inode(file)->i_sb->s_bdev);
+	       file_inode(file)->i_sb->s_bdev && file->f_op->read_iter &&
+	       zcopy_direct_align(file);
 }
 
 /* the device finished an asynchronous read (may run in interrupt context) */
@@ -105,7 +130,7 @@ static int zcopy_dread_start(struct zcopy_xfer_ctx *x, struct file *file,
 	unsigned int i;
 	ssize_t ret;
 
-	r->start = round_down(pos, zcopy_direct_align(file));
+	r->start = round_down(pos, r->align);
 	r->skip = pos - r->start;
 	r->want = min_t(size_t, left, ZCOPY_DIRECT_PAGES * PAGE_SIZE - r->skip);
 	if (x->msg_flags & MSG_DONTWAIT) {
@@ -122,7 +147,7 @@ static int zcopy_dread_start(struct zcopy_xfer_ctx *x, struct file *file,
 		/* at least a page: the send says whether it has room */
 		r->want = min_t(size_t, r->want, max_t(size_t, room, PAGE_SIZE));
 	}
-	r->n = DIV_ROUND_UP(r->skip + r->want, PAGE_SIZE);
+	r->n = round_up(DIV_ROUND_UP(r->skip + r->want, PAGE_SIZE), r->align / PAGE_SIZE);
 	for (i = 0; i < r->n; i++) {
 		struct page *page = alloc_page(GFP_KERNEL);
 
@@ -135,7 +160,7 @@ static int zcopy_dread_start(struct zcopy_xfer_ctx *x, struct file *file,
 		bvec_set_page(&r->bv[i], page, PAGE_SIZE, 0);
 	}
 
-	/* whole pages: a multiple of any logical block size */
+	/* whole pages, as many as a multiple of @align takes */
 	iov_iter_bvec(&iter, ITER_DEST, r->bv, r->n, (size_t)r->n * PAGE_SIZE);
 	init_sync_kiocb(&r->kiocb, file);
 	r->kiocb.ki_pos = r->start;
@@ -143,6 +168,9 @@ static int zcopy_dread_start(struct zcopy_xfer_ctx *x, struct file *file,
 	r->kiocb.ki_complete = zcopy_dread_complete;
 	reinit_completion(&r->done);
 	ret = file->f_op->read_iter(&r->kiocb, &iter);
+	/* the filesystem read through its page cache after all (ext4 clears the flag) */
+	if (ret >= 0 && !(r->kiocb.ki_flags & IOCB_DIRECT))
+		ret = -EOPNOTSUPP;
 	/* anything else: done already, and ->ki_complete will not be called */
 	if (ret != -EIOCBQUEUED)
 		zcopy_dread_complete(&r->kiocb, ret);
@@ -224,14 +252,19 @@ ssize_t zcopy_send_file_direct(struct zcopy_xfer_ctx *x, struct zcopy_piece *p)
 	zcopy_live_inc(ZCOPY_LIVE_DIRECT_READS);
 	init_completion(&r[0].done);
 	init_completion(&r[1].done);
+	r[0].align = zcopy_direct_align(p->file);
+	r[1].align = r[0].align;
 	cur = &r[0];
 	next = &r[1];
 
 	/* before reading a chunk that could not be sent */
 	ret = zcopy_check_signal(x);
+	/* no longer readable directly since the call's checks (chattr +j) */
+	if (!ret && !cur->align)
+		ret = zcopy_stop(x, -EOPNOTSUPP);
 	if (!ret)
 		ret = zcopy_dread_start(x, p->file, cur, p->pos, p->len);
-	issued = cur->want;
+	issued = ret ? 0 : cur->want;
 	while (!ret) {
 		bool more, inflight = false;
 		ssize_t got = zcopy_dread_wait(x, cur);

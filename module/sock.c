@@ -29,11 +29,13 @@ static bool zcopy_sock_is_tcp(const struct sock *sk)
  * @sk: a TCP socket
  *
  * Not so when a ULP (kTLS) or a BPF sockmap replaced sk_prot: handing
- * pages to tcp_sendmsg_locked() or ->sendpage_locked() directly would
- * bypass them, and send TLS plaintext.  Checked when the transfer starts
- * and, on 6.1, again under the socket lock before every batch (a ULP can be
- * set while a transfer runs); 6.12 sends through sock_sendmsg(), which
- * hands the pages to whatever protocol the socket has by then.
+ * pages to do_tcp_sendpages() directly would bypass them, and send TLS
+ * plaintext.  6.1 asks under the socket lock before every batch (a ULP can
+ * be set while a transfer runs) and sends through ->sendpage() instead,
+ * which reaches the socket's protocol (compat.c); 6.12 always sends through
+ * sock_sendmsg().  Either way kTLS encrypts from the pages into its own
+ * records and a sockmap copies: stack copies (zcopy_sock_path()), and no
+ * zero-copy notification for ZCOPY_F_SYNC, which kTLS refuses.
  */
 bool zcopy_sock_plain_tcp(const struct sock *sk)
 {
@@ -68,6 +70,32 @@ static __be16 zcopy_sock_l3_proto(const struct sock *sk)
 	return htons(ETH_P_IP);
 }
 
+/* what the devices a batch leaves through do with it */
+struct zcopy_egress {
+	__be16 proto;		/* the packets' network protocol */
+	bool no_sg;		/* one of them has no scatter-gather */
+	bool no_csum;		/* one of them cannot checksum @proto */
+	bool hw;		/* every one at the bottom is hardware (DMA) */
+};
+
+static void zcopy_egress_dev(struct zcopy_egress *e, struct net_device *dev)
+{
+	netdev_features_t f = READ_ONCE(dev->features);
+	struct list_head *iter = &dev->adj_list.lower;
+
+	e->no_sg |= !(f & NETIF_F_SG);
+	e->no_csum |= !can_checksum_protocol(f, e->proto);
+	/* at the bottom of the stack: the device that transmits */
+	if (!netdev_next_lower_dev_rcu(dev, &iter))
+		e->hw &= !!dev->dev.parent;
+}
+
+static int zcopy_egress_lower(struct net_device *dev, struct netdev_nested_priv *priv)
+{
+	zcopy_egress_dev(priv->data, dev);
+	return 0;
+}
+
 /*
  * Where the next batch leaves, and whether the stack will copy it.
  *
@@ -85,8 +113,13 @@ static __be16 zcopy_sock_l3_proto(const struct sock *sk)
  * check for GSO skbs, skb_checksum_help() for the others): a copy of every
  * byte again.  Fragments under a SYNC notification are not marked shared
  * and are checksummed in place.  All of this is read here, before every
- * batch.  Software devices
- * (loopback, veth) have no parent device and do no DMA.
+ * batch.  Software devices (loopback, veth) have no parent device and do
+ * no DMA.  A stacked device (VLAN, macvlan, bridge, bond) hands the skb to
+ * the devices below it, each of which validates it again: a copy when one
+ * on the way lacks scatter-gather or checksum offload, DMA when the
+ * devices at the bottom are hardware.  A bridge or a bond picks one of
+ * several only at transmit: copies if any of them would make one, DMA
+ * only if all of them do it.
  */
 static void zcopy_sock_path(struct zcopy_xfer_ctx *x)
 {
@@ -107,11 +140,14 @@ static void zcopy_sock_path(struct zcopy_xfer_ctx *x)
 	x->stack_copies = !(READ_ONCE(sk->sk_route_caps) & NETIF_F_SG) ||
 			  !zcopy_sock_plain_tcp(sk);
 	if (dev) {
-		netdev_features_t f = READ_ONCE(dev->features);
+		struct zcopy_egress e = { .proto = zcopy_sock_l3_proto(sk), .hw = true };
+		struct netdev_nested_priv priv = { .data = &e };
 
-		x->stack_copies |= !(f & NETIF_F_SG);
-		x->csum_copies = !can_checksum_protocol(f, zcopy_sock_l3_proto(sk));
-		x->egress_hw = !!dev->dev.parent;
+		zcopy_egress_dev(&e, dev);
+		netdev_walk_all_lower_dev_rcu(dev, zcopy_egress_lower, &priv);
+		x->stack_copies |= e.no_sg;
+		x->csum_copies = e.no_csum;
+		x->egress_hw = e.hw;
 		if (!x->ifname[0])
 			strscpy(x->ifname, dev->name, sizeof(x->ifname));
 	}
@@ -125,8 +161,7 @@ static void zcopy_sock_path(struct zcopy_xfer_ctx *x)
  *
  * Return: 0; -EBADF (not open, or not open for writing), -EACCES or -EPERM
  * (refused by a security module, as write(2) would be), -ENOTSOCK,
- * -EOPNOTSUPP (not a TCP or UNIX stream socket, or TCP under kTLS or a
- * sockmap), -ENOTCONN.
+ * -EOPNOTSUPP (not a TCP or UNIX stream socket), -ENOTCONN.
  */
 int zcopy_sock_get(int fd, struct zcopy_xfer_ctx *x)
 {
@@ -153,8 +188,6 @@ int zcopy_sock_get(int fd, struct zcopy_xfer_ctx *x)
 	if (sock->type != SOCK_STREAM ||
 	    !(zcopy_sock_is_tcp(sock->sk) || sock->sk->sk_family == AF_UNIX))
 		goto err_fput;
-	if (zcopy_sock_is_tcp(sock->sk) && !zcopy_sock_plain_tcp(sock->sk))
-		goto err_fput;
 	ret = -ENOTCONN;
 	if (zcopy_sock_never_connected(sock))
 		goto err_fput;
@@ -177,12 +210,17 @@ void zcopy_sock_put(struct zcopy_xfer_ctx *x)
 	zcopy_live_dec(ZCOPY_LIVE_SOCK_REFS);
 }
 
-/* MSG_MORE while more of this transfer follows, or when the caller asks. */
+/*
+ * MSG_MORE while more of this transfer follows, or when the caller asks;
+ * but not on the last send once pages are under SYNC's notification: the
+ * call waits for their release, which a tail held back for more data
+ * would put off until TCP's probe timer (200 ms) sent it.
+ */
 static int zcopy_msg_flags(struct zcopy_xfer_ctx *x, size_t len)
 {
 	int flags = x->msg_flags;
 
-	if (len < x->left || (x->flags & ZCOPY_F_MORE))
+	if (len < x->left || ((x->flags & ZCOPY_F_MORE) && !x->sync))
 		flags |= MSG_MORE;
 	x->more_sent = flags & MSG_MORE;
 	return flags;
@@ -344,7 +382,8 @@ ssize_t zcopy_send_kvec(struct zcopy_xfer_ctx *x, void *buf, size_t len)
  */
 void zcopy_sock_flush(struct zcopy_xfer_ctx *x)
 {
-	if (!(x->flags & ZCOPY_F_MORE) && x->sock->ops->splice_eof)
+	/* with SYNC's pages queued, also under MORE: the wait needs them out */
+	if ((!(x->flags & ZCOPY_F_MORE) || x->sync) && x->sock->ops->splice_eof)
 		x->sock->ops->splice_eof(x->sock);
 }
 

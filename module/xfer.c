@@ -219,7 +219,9 @@ static unsigned int zcopy_call_frags(const struct zcopy_call *call)
  */
 static void zcopy_piece_auto(struct zcopy_piece *p, size_t reported)
 {
-	if (reported && zcopy_residency_mostly_cached(p->file, p->pos, reported)) {
+	/* also when the file can no longer be read directly (chattr +j) */
+	if ((reported && zcopy_residency_mostly_cached(p->file, p->pos, reported)) ||
+	    !zcopy_file_can_direct(p->file)) {
 		p->mode = ZCOPY_MODE_SG;
 		return;
 	}
@@ -241,9 +243,14 @@ static ssize_t zcopy_send_piece(struct zcopy_xfer_ctx *x, struct zcopy_piece *p,
 
 	if (p->mode == ZCOPY_MODE_AUTO)
 		zcopy_piece_auto(p, reported);
+	/* readable directly when the call was checked, but no longer */
+	else if (p->mode == ZCOPY_MODE_DIRECT && (x->flags & ZCOPY_F_DIRECT_FALLBACK) &&
+		 !zcopy_file_can_direct(p->file))
+		p->mode = ZCOPY_MODE_SG;
 	/* SG sends page-cache pages: the ones ZCOPY_F_SYNC is about */
 	if (p->mode == ZCOPY_MODE_SG && (x->flags & ZCOPY_F_SYNC)) {
-		if (x->family != AF_UNIX && !x->sync) {
+		/* kTLS and sockmaps take no notification: by copy, as UNIX */
+		if (x->family != AF_UNIX && zcopy_sock_plain_tcp(x->sock->sk) && !x->sync) {
 			x->sync = zcopy_sync_new();
 			if (!x->sync)
 				return -ENOMEM;

@@ -139,9 +139,10 @@ struct zcopy_residency {
  *	sends carry MSG_MORE
  * @more_sent: the last send carried MSG_MORE: a transfer that ends there
  *	pushes what is queued (see zcopy_sock_flush())
- * @egress_hw: the egress device is backed by hardware (has a parent
+ * @egress_hw: the devices that transmit (the route's device, or those at
+ *	the bottom of its stack) are backed by hardware (have a parent
  *	device), so what the socket sends leaves by DMA
- * @csum_copies: the egress device cannot checksum the socket's protocol:
+ * @csum_copies: a device on the way cannot checksum the socket's protocol:
  *	the stack copies shared (page-cache, spliced) fragments to checksum
  *	them (see zcopy_sock_path())
  * @stack_copies: the network stack will copy what it is handed on the

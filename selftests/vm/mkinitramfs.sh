@@ -58,7 +58,7 @@ printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:
 printf 'root:x:0:\nnogroup:x:65534:\n' >etc/group
 
 # kernel modules the guest loads, with what they depend on
-modlist="virtio_pci virtio_blk virtio_net e1000e ext4 crc32c_generic veth tls overlay"
+modlist="virtio_pci virtio_blk virtio_net e1000e ext4 crc32c_generic veth tls gcm ghash_generic ctr overlay 8021q macvlan bridge bonding"
 for m in $modlist; do
 	modprobe -d "$image" -S "$kver" --show-depends "$m" | awk '$1 == "insmod" { print $2 }'
 done | sort -u | while read -r f; do

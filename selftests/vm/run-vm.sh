@@ -102,7 +102,8 @@ touch "$out/console.log" "$out/dmesg.log" "$out/results.tap"
 verdict=0
 case $rc in
 1)	# isa-debug-exit from the end of init, or QEMU refusing to start
-	if [ ! -s "$out/console.log" ]; then
+	# (then there is no KTAP at all; a guest's runner always writes some)
+	if [ ! -s "$out/results.tap" ]; then
 		echo "vm: $kver: QEMU did not start the guest:"
 		cat "$out/qemu.log"
 		verdict=1

@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <netinet/in.h>
@@ -84,6 +83,30 @@ FIXTURE_VARIANT_ADD(path, e1000e) {
 };
 FIXTURE_VARIANT_ADD(path, e1000e_sg_off) {
 	.link = ZC_E1000E_NOSG, .mode = ZCOPY_MODE_SG, .stack_copies = true, .hw = true,
+};
+/*
+ * Stacked devices: the route names the VLAN, macvlan, bridge or bond; the
+ * e1000e below transmits, and the counters follow it (DMA; copies when it
+ * has scatter-gather off, under a VLAN).
+ */
+FIXTURE_VARIANT_ADD(path, e1000e_vlan) {
+	.link = ZC_E1000E_VLAN, .mode = ZCOPY_MODE_SG, .stack_copies = false, .hw = true,
+	.driver_pull = 4,
+};
+FIXTURE_VARIANT_ADD(path, e1000e_macvlan) {
+	.link = ZC_E1000E_MACVLAN, .mode = ZCOPY_MODE_SG, .stack_copies = false, .hw = true,
+	.driver_pull = 4,
+};
+FIXTURE_VARIANT_ADD(path, e1000e_bridge) {
+	.link = ZC_E1000E_BRIDGE, .mode = ZCOPY_MODE_SG, .stack_copies = false, .hw = true,
+	.driver_pull = 4,
+};
+FIXTURE_VARIANT_ADD(path, e1000e_bond) {
+	.link = ZC_E1000E_BOND, .mode = ZCOPY_MODE_SG, .stack_copies = false, .hw = true,
+	.driver_pull = 4,
+};
+FIXTURE_VARIANT_ADD(path, e1000e_vlan_sg_off) {
+	.link = ZC_E1000E_VLAN_NOSG, .mode = ZCOPY_MODE_SG, .stack_copies = true, .hw = true,
 };
 FIXTURE_VARIANT_ADD(path, veth_sg_on_direct) {
 	.link = ZC_VETH_SG, .mode = ZCOPY_MODE_DIRECT, .stack_copies = false, .hw = false,
@@ -235,21 +258,6 @@ static uint64_t vda_read_bytes(void)
 	return v[2] * 512;	/* sectors read */
 }
 
-static size_t resident_pages(int fd, size_t size)
-{
-	size_t n = (size + 4095) / 4096, count = 0;
-	unsigned char *vec = calloc(n, 1);
-	void *p = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
-
-	if (p != MAP_FAILED && vec && !mincore(p, size, vec))
-		for (size_t i = 0; i < n; i++)
-			count += vec[i] & 1;
-	if (p != MAP_FAILED)
-		munmap(p, size);
-	free(vec);
-	return count;
-}
-
 FIXTURE(disk)
 {
 	int dev, file, snd, rcv;
@@ -302,7 +310,7 @@ FIXTURE_SETUP(disk)
 	ASSERT_EQ(0, zc_pair(ZC_UNIX, &self->snd, &self->rcv));
 	ASSERT_EQ(0, zc_sink_start(&self->sink, self->rcv));
 	ASSERT_EQ(0, zc_drop_caches());
-	ASSERT_EQ(0, resident_pages(self->file, self->size));
+	ASSERT_EQ(0, zc_resident_pages(self->file, self->size));
 }
 
 FIXTURE_TEARDOWN(disk)
@@ -336,7 +344,7 @@ TEST_F(disk, sg_cold_then_warm)
 	/* what the disk read: the file, plus a little metadata */
 	EXPECT_LE(x.counters.dma_in_bytes, disk);
 	EXPECT_GE(x.counters.dma_in_bytes + 256 * 1024, disk);
-	EXPECT_EQ(self->size / 4096, resident_pages(self->file, self->size));
+	EXPECT_EQ(self->size / 4096, zc_resident_pages(self->file, self->size));
 	TH_LOG("cold: dma_in_bytes %llu, disk read %llu",
 	       (unsigned long long)x.counters.dma_in_bytes, (unsigned long long)disk);
 
@@ -358,7 +366,7 @@ TEST_F(disk, copy_partly_cached)
 	/* no readahead: exactly the first MiB is cached */
 	ASSERT_EQ(0, posix_fadvise(self->file, 0, 0, POSIX_FADV_RANDOM));
 	ASSERT_EQ((ssize_t)sizeof(buf), pread(self->file, buf, sizeof(buf), 0));
-	ASSERT_EQ(ZC_MIB / 4096, resident_pages(self->file, self->size));
+	ASSERT_EQ(ZC_MIB / 4096, zc_resident_pages(self->file, self->size));
 	ASSERT_EQ((long)self->size, send_all(self, ZCOPY_MODE_COPY, &x, &disk));
 	EXPECT_EQ(self->size - ZC_MIB, x.counters.dma_in_bytes);
 	EXPECT_LE(x.counters.dma_in_bytes, disk);
@@ -377,7 +385,7 @@ TEST_F(disk, direct_bypasses_cache)
 	if (variant->overlay) {
 		EXPECT_EQ(-1, send_all(self, ZCOPY_MODE_DIRECT, &x, &disk));
 		EXPECT_EQ(EOPNOTSUPP, errno);
-		EXPECT_EQ(0, resident_pages(self->file, self->size));
+		EXPECT_EQ(0, zc_resident_pages(self->file, self->size));
 		return;
 	}
 	ASSERT_EQ((long)self->size, send_all(self, ZCOPY_MODE_DIRECT, &x, &disk));
@@ -385,7 +393,7 @@ TEST_F(disk, direct_bypasses_cache)
 	EXPECT_EQ(self->size, x.counters.direct_bytes);
 	EXPECT_LE(x.counters.dma_in_bytes, disk);
 	EXPECT_GE(x.counters.dma_in_bytes + 256 * 1024, disk);
-	EXPECT_EQ(0, resident_pages(self->file, self->size));
+	EXPECT_EQ(0, zc_resident_pages(self->file, self->size));
 	close(self->snd);
 	zc_sink_wait(&self->sink);
 	EXPECT_EQ(self->size, self->sink.bytes);

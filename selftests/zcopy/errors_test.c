@@ -228,20 +228,6 @@ TEST_F(err, sockets)
 	close(sv[1]);
 }
 
-/*
- * kTLS replaces the socket's TCP operations: handing pages to TCP directly
- * would send plaintext into a TLS stream.  Such sockets are refused.
- */
-TEST_F(err, ktls_refused)
-{
-	struct zcopy_desc d = zc_file(self->file, 0, 0);
-
-	if (setsockopt(self->snd, IPPROTO_TCP, TCP_ULP, "tls", sizeof("tls")))
-		SKIP(return, "no kTLS in this kernel: %s", strerror(errno));
-	EXPECT_EQ(-1, zc_xfer(self->dev, self->snd, ZCOPY_MODE_SG, 0, &d, 1, NULL));
-	EXPECT_EQ(EOPNOTSUPP, errno);
-}
-
 /* DIRECT needs a block-device filesystem with O_DIRECT; tmpfs has neither */
 TEST_F(err, direct_unsupported)
 {

@@ -21,7 +21,49 @@
 
 static bool is_nic_pair(enum zc_link l)
 {
-	return l == ZC_VIRTIO || l == ZC_E1000E || l == ZC_E1000E_NOSG;
+	switch (l) {
+	case ZC_VIRTIO:
+	case ZC_E1000E:
+	case ZC_E1000E_NOSG:
+	case ZC_E1000E_VLAN:
+	case ZC_E1000E_MACVLAN:
+	case ZC_E1000E_BRIDGE:
+	case ZC_E1000E_BOND:
+	case ZC_E1000E_VLAN_NOSG:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* our stacked device over the NIC, "" for none */
+static const char *upper_cmd(enum zc_link l)
+{
+	switch (l) {
+	case ZC_E1000E_VLAN:
+	case ZC_E1000E_VLAN_NOSG:
+		return "ip link add link %s name zcup0 type vlan id 10";
+	case ZC_E1000E_MACVLAN:
+		return "ip link add link %s name zcup0 type macvlan mode bridge";
+	case ZC_E1000E_BRIDGE:
+		return "ip link add zcup0 type bridge && ip link set %s master zcup0";
+	case ZC_E1000E_BOND:
+		/* a slave is enslaved down; the bond's carrier follows it (miimon) */
+		return "ip link add zcup0 type bond mode active-backup miimon 50 && "
+		       "ip link set %s down && ip link set %s master zcup0";
+	default:
+		return "";
+	}
+}
+
+static bool nic_sg_off(enum zc_link l)
+{
+	return l == ZC_E1000E_NOSG || l == ZC_E1000E_VLAN_NOSG;
+}
+
+static bool is_vlan(enum zc_link l)
+{
+	return l == ZC_E1000E_VLAN || l == ZC_E1000E_VLAN_NOSG;
 }
 
 /* addresses from the documentation ranges: they never leave the VM */
@@ -82,6 +124,13 @@ static void peer_main(int ctl, enum zc_link link, const char *ifname)
 
 	if (unshare(CLONE_NEWNET) || write(ctl, "n", 1) != 1 || wait_byte(ctl))
 		_exit(1);
+	/* tagged frames come in: the peer's end is a VLAN of its NIC too */
+	if (is_vlan(link)) {
+		if (zc_sh("ip link set %s up && ip link add link %s name zcup0 type vlan id 10",
+			  ifname, ifname))
+			_exit(2);
+		ifname = "zcup0";
+	}
 	if (zc_sh("ip link set lo up && ip addr add %s/24 dev %s && ip link set %s up",
 		  peer_addr(link), ifname, ifname))
 		_exit(2);
@@ -179,21 +228,29 @@ int zc_peer_start(struct zc_peer *p, enum zc_link link, char *why, size_t whylen
 		err = zc_sh("ip link set %s netns %d", p->peer_if, p->pid) ?:
 		      (link == ZC_VIRTIO ? 0 :
 		       zc_sh("ethtool -K %s sg %s >/dev/null", p->ifname,
-			     link == ZC_E1000E_NOSG ? "off" : "on"));
+			     nic_sg_off(link) ? "off" : "on"));
 	else
 		err = zc_sh("ip link add vz0 type veth peer name vz1 netns %d && "
 			    "ethtool -K vz0 sg %s tx %s >/dev/null", p->pid,
 			    link == ZC_VETH_NOSG ? "off" : "on",
 			    link == ZC_VETH_NOCSUM ? "off" : "on");
-	err = err ?: zc_sh("ip addr add %s/24 dev %s && ip link set %s up",
-			   local_addr(link), p->ifname, p->ifname);
+	if (!err && *upper_cmd(link)) {
+		strcpy(p->upper, "zcup0");
+		/* one a killed case left behind would hold our NIC */
+		zc_sh("ip link del zcup0 2>/dev/null");
+		err = zc_sh(upper_cmd(link), p->ifname, p->ifname) ?:
+		      zc_sh("ip link set %s up", p->ifname);
+	}
+	err = err ?: zc_sh("ip addr add %s/24 dev %s && ip link set %s up", local_addr(link),
+			   *p->upper ? p->upper : p->ifname, *p->upper ? p->upper : p->ifname);
 	if (err || write(p->ctl, "g", 1) != 1 || wait_byte(p->ctl)) {
 		snprintf(why, whylen, "cannot set up %s", p->ifname);
 		goto fail;
 	}
 	/* e1000e takes seconds to report a link after it was set up */
-	if (is_nic_pair(link) && wait_for_carrier(p->ifname)) {
-		snprintf(why, whylen, "%s: no carrier", p->ifname);
+	if (is_nic_pair(link) && (wait_for_carrier(p->ifname) ||
+				  (*p->upper && wait_for_carrier(p->upper)))) {
+		snprintf(why, whylen, "%s: no carrier", *p->upper ? p->upper : p->ifname);
 		goto fail;
 	}
 	inet_pton(AF_INET, peer_addr(link), &sin.sin_addr);
@@ -235,9 +292,13 @@ int zc_peer_finish(struct zc_peer *p)
 	p->ctl = -1;
 	if (is_nic_pair(p->link)) {
 		wait_for_link(p->peer_if);
+		/* a bond's slave or a bridge's port is set free, a VLAN goes */
+		if (*p->upper)
+			zc_sh("ip link del %s", p->upper);
+		*p->upper = 0;
 		/* ours stays, with its address and features: reset them */
 		zc_sh("ip addr flush dev %s", p->ifname);
-		if (p->link == ZC_E1000E_NOSG)
+		if (nic_sg_off(p->link))
 			zc_sh("ethtool -K %s sg on >/dev/null", p->ifname);
 	} else {
 		/* deleting one end deletes the pair, addresses and all */

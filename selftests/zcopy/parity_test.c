@@ -131,6 +131,56 @@ TEST_F_TIMEOUT(parity, signal_with_reading_peer, 180)
 	TH_LOG("stopped after %ld of %zu bytes", ret, self->size);
 }
 
+/* zc_sink_start_at(): the file shrinks to this size while it is being sent */
+#define TRUNCATED_SIZE	(16 * ZC_MIB + 1000)
+
+static void truncate_now(void *arg)
+{
+	int *fd = arg;
+
+	if (ftruncate(*fd, TRUNCATED_SIZE))
+		*fd = -errno;
+}
+
+/*
+ * The file is truncated in the middle of the transfer, while its end is
+ * still far ahead (small socket buffers: at most a few MiB are on their
+ * way when 1 MiB has arrived): the transfer ends at the new end of the
+ * file, with that count and no error, as sendfile's, and the peer got
+ * exactly the file's bytes up to there (nothing already sent is lost,
+ * never ENODATA).
+ */
+TEST_F_TIMEOUT(parity, truncated_under_transfer, 180)
+{
+	int snd, rcv, wfd, buf = 256 * 1024;
+	struct zc_sink sink;
+	struct zcopy_xfer x;
+	uint64_t want;
+	size_t got;
+	long ret;
+
+	wfd = open(self->path, O_WRONLY | O_CLOEXEC);
+	ASSERT_LE(0, wfd);
+	ASSERT_EQ(0, zc_pair(ZC_TCP4, &snd, &rcv));
+	setsockopt(snd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
+	setsockopt(rcv, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+	ASSERT_EQ(0, zc_sink_start_at(&sink, rcv, ZC_MIB, truncate_now, &wfd));
+	ret = send_all(self->dev, variant->method, snd, self->fd, &x);
+	close(snd);
+	zc_sink_wait(&sink);
+	ASSERT_LE(0, wfd) TH_LOG("ftruncate: %s", strerror(-wfd));
+	close(wfd);
+	want = zc_hash_file(self->fd, 0, self->size, &got);
+	ASSERT_EQ(TRUNCATED_SIZE, got);
+	EXPECT_EQ(TRUNCATED_SIZE, ret) TH_LOG("errno %s", strerror(errno));
+	EXPECT_EQ((uint64_t)ret, sink.bytes);
+	EXPECT_EQ(want, sink.hash) TH_LOG("the peer got other bytes than the file's");
+	if (variant->method != SENDFILE) {
+		EXPECT_EQ(0, x.error) TH_LOG("error %s", strerror(x.error));
+		EXPECT_EQ((uint64_t)ret, x.bytes_sent);
+	}
+}
+
 /*
  * A peer that does not read: a non-blocking call returns what fitted, and
  * "error" says why it stopped (EAGAIN) although that was in the middle of
@@ -440,7 +490,6 @@ TEST_F_TIMEOUT(lsm, hook_like_sendfile, 180)
  */
 #define EXT4_IOC_SHUTDOWN		_IOR('X', 125, uint32_t)
 #define EXT4_GOING_FLAGS_NOLOGFLUSH	0x2
-#define SCRATCH				"/mnt/zcscratch"
 
 FIXTURE(shutdown)
 {
@@ -462,17 +511,18 @@ FIXTURE_VARIANT_ADD(shutdown, auto) { .method = ZCOPY_MODE_AUTO };
 FIXTURE_SETUP(shutdown)
 {
 	char path[256];
+	int ret;
 
 	self->fd = -1;
 	self->dev = zc_dev();
 	ASSERT_LE(0, self->dev);
-	if (zc_sh("for b in /sys/block/*; do grep -qx zcscratch $b/serial 2>/dev/null && "
-		  "mkdir -p " SCRATCH " && mount -t ext4 /dev/${b##*/} " SCRATCH
-		  " && exit 0; done; exit 1"))
+	ret = zc_scratch_mount(NULL);
+	if (ret > 0)
 		SKIP(return, "no scratch ext4 disk (serial zcscratch) in this machine");
+	ASSERT_EQ(0, ret) TH_LOG("cannot mount the scratch disk");
 	self->mounted = true;
 	/* each case runs in a child of its own: the variable goes with it */
-	setenv("ZCOPY_DATA", SCRATCH, 1);
+	setenv("ZCOPY_DATA", ZC_SCRATCH, 1);
 	self->fd = zc_make_file(path, sizeof(path), "shutdown.dat", ZC_MIB, 13);
 	ASSERT_LE(0, self->fd);
 }
@@ -483,7 +533,7 @@ FIXTURE_TEARDOWN(shutdown)
 		close(self->fd);
 	/* one mount per case: a mount left behind would hide the next one's */
 	if (self->mounted)
-		EXPECT_EQ(0, zc_sh("umount " SCRATCH));
+		EXPECT_EQ(0, zc_scratch_umount());
 	close(self->dev);
 }
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -202,31 +203,55 @@ static void *zc_sink_main(void *arg)
 			break;
 		s->hash = zc_hash(s->hash, buf, r);
 		s->bytes += r;
-		if (s->kill_after && !s->killed && s->bytes >= s->kill_after) {
-			pthread_kill(s->kill_thread, s->kill_sig);
-			s->killed = true;
+		if (s->at && !s->at_done && s->bytes >= s->at_after) {
+			s->at(s->at_arg);
+			s->at_done = true;
 		}
 	}
 	return NULL;
 }
 
-int zc_sink_start(struct zc_sink *s, int fd)
+static void zc_sink_init(struct zc_sink *s, int fd, uint64_t after, void (*fn)(void *),
+			 void *arg)
 {
 	memset(s, 0, sizeof(*s));
 	s->fd = fd;
 	s->hash = ZC_HASH_INIT;
+	s->at_after = after;
+	s->at = fn;
+	s->at_arg = arg;
+}
+
+static int zc_sink_run(struct zc_sink *s)
+{
 	return pthread_create(&s->thread, NULL, zc_sink_main, s) ? -1 : 0;
+}
+
+int zc_sink_start(struct zc_sink *s, int fd)
+{
+	zc_sink_init(s, fd, 0, NULL, NULL);
+	return zc_sink_run(s);
+}
+
+int zc_sink_start_at(struct zc_sink *s, int fd, uint64_t after, void (*fn)(void *), void *arg)
+{
+	zc_sink_init(s, fd, after, fn, arg);
+	return zc_sink_run(s);
+}
+
+static void zc_sink_kill(void *arg)
+{
+	struct zc_sink *s = arg;
+
+	pthread_kill(s->kill_thread, s->kill_sig);
 }
 
 int zc_sink_start_kill(struct zc_sink *s, int fd, uint64_t after, int sig)
 {
-	memset(s, 0, sizeof(*s));
-	s->fd = fd;
-	s->hash = ZC_HASH_INIT;
-	s->kill_after = after;
-	s->kill_sig = sig;
+	zc_sink_init(s, fd, after, zc_sink_kill, s);
 	s->kill_thread = pthread_self();
-	return pthread_create(&s->thread, NULL, zc_sink_main, s) ? -1 : 0;
+	s->kill_sig = sig;
+	return zc_sink_run(s);
 }
 
 void zc_sink_wait(struct zc_sink *s)
@@ -248,6 +273,22 @@ int zc_sh(const char *fmt, ...)
 	if (st == -1 || !WIFEXITED(st))
 		return -1;
 	return WEXITSTATUS(st);
+}
+
+int zc_scratch_mount(const char *opts)
+{
+	/* a case that failed in its setup (no teardown) may have left it */
+	zc_sh("umount " ZC_SCRATCH " 2>/dev/null");
+	if (zc_sh("for b in /sys/block/*; do grep -qx zcscratch $b/serial 2>/dev/null && "
+		  "ln -sf /dev/${b##*/} /dev/zcscratch && exit 0; done; exit 1"))
+		return 1;
+	return zc_sh("mkdir -p " ZC_SCRATCH " && mount -t ext4 %s%s /dev/zcscratch " ZC_SCRATCH,
+		     opts ? "-o " : "", opts ? opts : "") ? -1 : 0;
+}
+
+int zc_scratch_umount(void)
+{
+	return zc_sh("umount " ZC_SCRATCH);
 }
 
 int zc_debugfs_record(uint64_t id, const char *name, uint64_t *value)
@@ -273,6 +314,23 @@ int zc_debugfs_record(uint64_t id, const char *name, uint64_t *value)
 out:
 	fclose(f);
 	return ret;
+}
+
+size_t zc_resident_pages(int fd, size_t size)
+{
+	size_t page = sysconf(_SC_PAGESIZE), n = (size + page - 1) / page, count = -1;
+	unsigned char *vec = calloc(n, 1);
+	void *p = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+
+	if (p != MAP_FAILED && vec && !mincore(p, size, vec)) {
+		count = 0;
+		for (size_t i = 0; i < n; i++)
+			count += vec[i] & 1;
+	}
+	if (p != MAP_FAILED)
+		munmap(p, size);
+	free(vec);
+	return count;
 }
 
 int zc_drop_caches(void)

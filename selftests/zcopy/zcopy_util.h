@@ -57,11 +57,14 @@ struct zc_sink {
 	uint64_t bytes;
 	uint64_t hash;
 	int error;
-	/* zc_sink_start_kill(): @kill_sig to @kill_thread after @kill_after bytes */
-	uint64_t kill_after;
+	/* zc_sink_start_at(): @at(@at_arg) once @at_after bytes arrived */
+	uint64_t at_after;
+	void (*at)(void *arg);
+	void *at_arg;
+	bool at_done;
+	/* zc_sink_start_kill(): @kill_sig to @kill_thread */
 	pthread_t kill_thread;
 	int kill_sig;
-	bool killed;
 };
 int zc_sink_start(struct zc_sink *s, int fd);
 /*
@@ -70,8 +73,20 @@ int zc_sink_start(struct zc_sink *s, int fd);
  * the middle of sending.
  */
 int zc_sink_start_kill(struct zc_sink *s, int fd, uint64_t after, int sig);
+/* the same, calling @fn(@arg) in the sink's thread instead */
+int zc_sink_start_at(struct zc_sink *s, int fd, uint64_t after, void (*fn)(void *), void *arg);
 /* joins; closes the sink's fd */
 void zc_sink_wait(struct zc_sink *s);
+
+/*
+ * The VM's scratch disk (a small ext4 with the serial zcscratch): mounted
+ * on ZC_SCRATCH with mount(8)'s @opts (NULL: none), for tests that shut
+ * it down or need other mount options: 0; 1 when the machine has no such
+ * disk; -1 when the mount failed.  zc_scratch_umount(): umount(8)'s status.
+ */
+#define ZC_SCRATCH	"/mnt/zcscratch"
+int zc_scratch_mount(const char *opts);
+int zc_scratch_umount(void);
 
 /* run a shell command; returns its exit status, -1 on failure to run */
 int zc_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -81,6 +96,8 @@ int zc_debugfs_record(uint64_t id, const char *name, uint64_t *value);
 
 /* drop the page cache (needs root) */
 int zc_drop_caches(void);
+/* pages of the first @size bytes of @fd in the page cache (mincore), -1 on error */
+size_t zc_resident_pages(int fd, size_t size);
 
 /* the module's debugfs directory */
 #define ZC_DEBUGFS	"/sys/kernel/debug/zcopy"

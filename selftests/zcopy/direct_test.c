@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * DIRECT means direct: a file that its filesystem would read through the
+ * page cache even with O_DIRECT (ext4 with data=journal; also fs-verity,
+ * inline data, encryption without inline crypto) is refused with
+ * EOPNOTSUPP, goes by SG with ZCOPY_F_DIRECT_FALLBACK, and AUTO never
+ * takes DIRECT for it; direct_bytes and the page cache (mincore) say what
+ * happened.  The control is the same file system mounted data=ordered,
+ * where DIRECT reads the device and leaves the page cache as it was, at
+ * an offset aligned to nothing too.  The files live on the VM's scratch
+ * disk, mounted for each case with the variant's options.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "zcopy_util.h"
+
+#define SIZE		(8 * ZC_MIB)
+#define ODD_OFFSET	(4096 + 100)
+
+FIXTURE(direct)
+{
+	int dev, fd;
+	bool mounted;
+	char path[256];
+};
+
+FIXTURE_VARIANT(direct)
+{
+	const char *opts;
+	bool direct;	/* ext4 reads these files directly */
+};
+
+FIXTURE_VARIANT_ADD(direct, ordered) { .opts = NULL, .direct = true };
+FIXTURE_VARIANT_ADD(direct, journal) { .opts = "data=journal", .direct = false };
+
+FIXTURE_SETUP(direct)
+{
+	int ret;
+
+	self->fd = -1;
+	self->dev = zc_dev();
+	ASSERT_LE(0, self->dev);
+	ret = zc_scratch_mount(variant->opts);
+	if (ret > 0)
+		SKIP(return, "no scratch ext4 disk (serial zcscratch) in this machine");
+	ASSERT_EQ(0, ret) TH_LOG("cannot mount the scratch disk");
+	self->mounted = true;
+	/* each case runs in a child of its own: the variable goes with it */
+	setenv("ZCOPY_DATA", ZC_SCRATCH, 1);
+	self->fd = zc_make_file(self->path, sizeof(self->path), "direct.dat", SIZE, 21);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, zc_drop_caches());
+	ASSERT_EQ(0, zc_resident_pages(self->fd, SIZE));
+}
+
+FIXTURE_TEARDOWN(direct)
+{
+	if (self->fd >= 0) {
+		close(self->fd);
+		unlink(self->path);
+	}
+	/* one mount per case: a mount left behind would hide the next one's */
+	if (self->mounted)
+		EXPECT_EQ(0, zc_scratch_umount());
+	close(self->dev);
+}
+
+/* one call of @mode over [@off, SIZE); the peer's count in @arrived */
+static long send_from(int dev, uint32_t mode, uint32_t flags, int fd, off_t off,
+		      struct zcopy_xfer *x, uint64_t *arrived)
+{
+	struct zcopy_desc d = zc_file(fd, off, SIZE - off);
+	struct zc_sink sink;
+	int snd, rcv, err;
+	long ret;
+
+	memset(x, 0, sizeof(*x));
+	if (zc_pair(ZC_TCP4, &snd, &rcv) || zc_sink_start(&sink, rcv))
+		return -2;
+	ret = zc_xfer(dev, snd, mode, flags, &d, 1, x);
+	err = errno;
+	close(snd);
+	zc_sink_wait(&sink);
+	*arrived = sink.bytes;
+	errno = err;
+	return ret;
+}
+
+TEST_F_TIMEOUT(direct, reads_the_device_or_refuses, 180)
+{
+	struct zcopy_xfer x;
+	uint64_t arrived;
+	long ret;
+
+	ret = send_from(self->dev, ZCOPY_MODE_DIRECT, 0, self->fd, ODD_OFFSET, &x, &arrived);
+	TH_LOG("returned %ld (%s), direct_bytes %llu, %zu pages cached", ret,
+	       ret < 0 ? strerror(errno) : "-", (unsigned long long)x.counters.direct_bytes,
+	       zc_resident_pages(self->fd, SIZE));
+	if (!variant->direct) {
+		EXPECT_EQ(-1, ret);
+		EXPECT_EQ(EOPNOTSUPP, errno);
+		EXPECT_EQ(0, arrived);
+		EXPECT_EQ(0, zc_resident_pages(self->fd, SIZE));
+		return;
+	}
+	EXPECT_EQ(SIZE - ODD_OFFSET, ret);
+	EXPECT_EQ((uint64_t)ret, arrived);
+	/* from the page before the offset: whole pages */
+	EXPECT_EQ(SIZE - 4096, x.counters.direct_bytes);
+	EXPECT_EQ(0, zc_resident_pages(self->fd, SIZE));
+}
+
+TEST_F_TIMEOUT(direct, fallback_is_sg, 180)
+{
+	struct zcopy_xfer x;
+	uint64_t arrived;
+	long ret;
+
+	ret = send_from(self->dev, ZCOPY_MODE_DIRECT, ZCOPY_F_DIRECT_FALLBACK, self->fd, 0, &x,
+			&arrived);
+	EXPECT_EQ(SIZE, ret) TH_LOG("%s", strerror(errno));
+	EXPECT_EQ(SIZE, arrived);
+	if (variant->direct) {
+		EXPECT_EQ(SIZE, x.counters.direct_bytes);
+	} else {
+		/* SG: the page cache's pages, by reference */
+		EXPECT_EQ(0, x.counters.direct_bytes);
+		EXPECT_LT(0, x.counters.pages_referenced);
+		EXPECT_EQ(SIZE / 4096, zc_resident_pages(self->fd, SIZE));
+	}
+}
+
+TEST_F_TIMEOUT(direct, auto_cold, 180)
+{
+	struct zcopy_info info = { .size = sizeof(info) };
+	struct zcopy_xfer x;
+	uint64_t arrived;
+	long ret;
+
+	ASSERT_EQ(0, ioctl(self->dev, ZCOPY_IOC_INFO, &info));
+	if (info.direct_threshold > SIZE)
+		SKIP(return, "direct_threshold %llu is above the file's size",
+		     (unsigned long long)info.direct_threshold);
+	ret = send_from(self->dev, ZCOPY_MODE_AUTO, 0, self->fd, 0, &x, &arrived);
+	EXPECT_EQ(SIZE, ret) TH_LOG("%s", strerror(errno));
+	EXPECT_EQ(SIZE, arrived);
+	TH_LOG("direct_bytes %llu", (unsigned long long)x.counters.direct_bytes);
+	if (variant->direct) {
+		EXPECT_LT(0, x.counters.direct_bytes);
+	} else {
+		EXPECT_EQ(0, x.counters.direct_bytes);
+	}
+}
+
+TEST_HARNESS_MAIN
