@@ -14,8 +14,8 @@
 #
 # Config: tinyconfig + scripts/debug-kernel.config, then checked line by line.
 # KEY is a hash of that fragment, this script, the source package's version
-# and the compiler's: a change to any of them builds a new kernel (and
-# removes the old one); otherwise the cached one is used as it is.
+# and the compiler's: a change to any of them builds a new kernel (the slot
+# keeps its two most recently used ones); otherwise the cached one is used.
 set -eu
 mode=use
 [ "$1" = --build ] && mode=build && shift

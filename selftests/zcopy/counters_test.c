@@ -309,7 +309,7 @@ FIXTURE_SETUP(disk)
 	}
 	ASSERT_EQ(0, zc_pair(ZC_UNIX, &self->snd, &self->rcv));
 	ASSERT_EQ(0, zc_sink_start(&self->sink, self->rcv));
-	ASSERT_EQ(0, zc_drop_caches());
+	ASSERT_EQ(0, zc_drop_file_cache(self->file));
 	ASSERT_EQ(0, zc_resident_pages(self->file, self->size));
 }
 

@@ -55,7 +55,7 @@ FIXTURE_SETUP(direct)
 	setenv("ZCOPY_DATA", ZC_SCRATCH, 1);
 	self->fd = zc_make_file(self->path, sizeof(self->path), "direct.dat", SIZE, 21);
 	ASSERT_LE(0, self->fd);
-	ASSERT_EQ(0, zc_drop_caches());
+	ASSERT_EQ(0, zc_drop_file_cache(self->fd));
 	ASSERT_EQ(0, zc_resident_pages(self->fd, SIZE));
 }
 

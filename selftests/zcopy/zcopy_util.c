@@ -333,6 +333,13 @@ size_t zc_resident_pages(int fd, size_t size)
 	return count;
 }
 
+int zc_drop_file_cache(int fd)
+{
+	if (zc_drop_caches())
+		return -1;
+	return posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) ? -1 : 0;
+}
+
 int zc_drop_caches(void)
 {
 	int fd, ok;

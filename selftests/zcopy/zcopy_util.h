@@ -96,6 +96,13 @@ int zc_debugfs_record(uint64_t id, const char *name, uint64_t *value);
 
 /* drop the page cache (needs root) */
 int zc_drop_caches(void);
+/*
+ * The same for @fd alone, for a test that then asserts an empty page
+ * cache: drop_caches leaves the folios still held by the per-CPU LRU
+ * batches; POSIX_FADV_DONTNEED drains them (lru_add_drain_all()) and
+ * tries again.  0, or -1.
+ */
+int zc_drop_file_cache(int fd);
 /* pages of the first @size bytes of @fd in the page cache (mincore), -1 on error */
 size_t zc_resident_pages(int fd, size_t size);
 
