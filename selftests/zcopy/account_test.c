@@ -169,6 +169,16 @@ static long measured(struct __test_metadata *_metadata, int dev, int method, int
 	return ret;
 }
 
+/* what one sendfile(2) call that sent @rchar file bytes of @wchar adds */
+static void expect_one_call(struct __test_metadata *_metadata, const struct io *d,
+			    long long rchar, long long wchar)
+{
+	EXPECT_EQ(rchar, d->rchar);
+	EXPECT_EQ(wchar, d->wchar);
+	EXPECT_EQ(1, d->syscr);
+	EXPECT_EQ(1, d->syscw);
+}
+
 /* N bytes of a file: rchar and wchar +N, syscr and syscw +1, one access event */
 TEST_F_TIMEOUT(account, one_call, 180)
 {
@@ -180,20 +190,14 @@ TEST_F_TIMEOUT(account, one_call, 180)
 	ret = measured(_metadata, self->dev, variant->method, self->fd, 0, 0, &d, &arrived);
 	ASSERT_EQ((long)self->size, ret) TH_LOG("%s", strerror(errno));
 	EXPECT_EQ(self->size, arrived);
-	EXPECT_EQ((long long)self->size, d.rchar);
-	EXPECT_EQ((long long)self->size, d.wchar);
-	EXPECT_EQ(1, d.syscr);
-	EXPECT_EQ(1, d.syscw);
+	expect_one_call(_metadata, &d, (long long)self->size, (long long)self->size);
 	EXPECT_LE(1, access_events(self->in));
 
 	/* warm, the same (SG takes the page cache without a pipe then) */
 	ret = measured(_metadata, self->dev, variant->method, self->fd, 4096, 65536, &d,
 		       &arrived);
 	ASSERT_EQ(65536, ret);
-	EXPECT_EQ(65536, d.rchar);
-	EXPECT_EQ(65536, d.wchar);
-	EXPECT_EQ(1, d.syscr);
-	EXPECT_EQ(1, d.syscw);
+	expect_one_call(_metadata, &d, 65536, 65536);
 	EXPECT_LE(1, access_events(self->in));
 }
 
@@ -207,10 +211,7 @@ TEST_F_TIMEOUT(account, nothing_sent, 180)
 	ret = measured(_metadata, self->dev, variant->method, self->fd, self->size, 4096, &d,
 		       &arrived);
 	ASSERT_EQ(0, ret) TH_LOG("%s", strerror(errno));
-	EXPECT_EQ(0, d.rchar);
-	EXPECT_EQ(0, d.wchar);
-	EXPECT_EQ(1, d.syscr);
-	EXPECT_EQ(1, d.syscw);
+	expect_one_call(_metadata, &d, 0, 0);
 	EXPECT_EQ(0, access_events(self->in));
 }
 
@@ -245,10 +246,7 @@ TEST_F_TIMEOUT(account, buffers_are_written_not_read, 180)
 	d = io_delta(&a, &own, &b);
 	ASSERT_EQ((long)total, ret) TH_LOG("%s", strerror(errno));
 	EXPECT_EQ(total, sink.bytes);
-	EXPECT_EQ((long long)body, d.rchar);
-	EXPECT_EQ((long long)total, d.wchar);
-	EXPECT_EQ(1, d.syscr);
-	EXPECT_EQ(1, d.syscw);
+	expect_one_call(_metadata, &d, (long long)body, (long long)total);
 	EXPECT_LE(1, access_events(self->in));
 }
 
