@@ -39,7 +39,7 @@ help:
 	@echo 'make style      checkpatch on module/ and uapi/'
 	@echo 'make sparse     sparse on the module, for each test kernel'
 	@echo 'make install    module (KDIR), tool, libzcopy and its preload, headers, man pages, udev rule'
-	@echo '                (DESTDIR, PREFIX; LIBDIR, INCLUDEDIR, MANDIR below PREFIX)'
+	@echo '                (DESTDIR, PREFIX; LIBDIR, INCLUDEDIR, MANDIR below PREFIX; SIGN=1: sign the module)'
 	@echo 'make dkms-install  register the source with DKMS'
 
 deps:
@@ -58,9 +58,13 @@ define kbuild_dir
 	cp -rsf $(CURDIR)/module $(CURDIR)/uapi $(1)/
 endef
 
+# for KDIR too: a build directory of its own, named after it
+KDIR_BUILD	= $(O)/kdir$(abspath $(KDIR))
+
 module: deps
 ifneq ($(KDIR),)
-	$(MAKE) -C $(KDIR) M=$(CURDIR) $(KMAKE_FLAGS) modules
+	@$(call kbuild_dir,$(KDIR_BUILD))
+	$(MAKE) -C $(KDIR) M=$(KDIR_BUILD) $(KMAKE_FLAGS) modules
 else
 	@$(MAKE) --no-print-directory module-test-kernels
 endif
@@ -153,10 +157,17 @@ bench-nginx: all
 
 # --- installation -----------------------------------------------------------
 
+# DESTDIR is Kbuild's INSTALL_MOD_PATH: DESTDIR/lib/modules/<release>/.
+# Debian's headers ask for signing with a key they do not ship: SIGN=1
+# keeps Kbuild's signing, for headers that have their key.
+SIGN		?= 0
 modules_install:
 	@test -n "$(KDIR)" || { echo 'no kernel headers: set KDIR=/path/to/headers'; exit 1; }
-	$(MAKE) -C $(KDIR) M=$(CURDIR) $(KMAKE_FLAGS) modules
-	$(MAKE) -C $(KDIR) M=$(CURDIR) $(KMAKE_FLAGS) modules_install
+	@$(call kbuild_dir,$(KDIR_BUILD))
+	$(MAKE) -C $(KDIR) M=$(KDIR_BUILD) $(KMAKE_FLAGS) modules
+	$(MAKE) -C $(KDIR) M=$(KDIR_BUILD) $(KMAKE_FLAGS) \
+		$(if $(DESTDIR),INSTALL_MOD_PATH=$(abspath $(DESTDIR))) \
+		$(if $(filter 1,$(SIGN)),,CONFIG_MODULE_SIG_ALL=) modules_install
 
 # the module only where there are headers to build it against
 install: userspace
@@ -181,7 +192,6 @@ dkms-install:
 
 clean:
 	rm -rf $(O)
-	-test -z "$(KDIR)" || $(MAKE) -C $(KDIR) M=$(CURDIR) clean
 
 # make check-debug (debug kernels, KASAN/kmemleak/lockdep, coverage)
 include mk/check-debug.mk

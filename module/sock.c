@@ -212,15 +212,17 @@ void zcopy_sock_put(struct zcopy_xfer_ctx *x)
 
 /*
  * MSG_MORE while more of this transfer follows, or when the caller asks;
- * but not on the last send once pages are under SYNC's notification: the
- * call waits for their release, which a tail held back for more data
- * would put off until TCP's probe timer (200 ms) sent it.
+ * but not on the last send once pages are under SYNC's notification (this
+ * send's, @notified, or an earlier one's): the call waits for their
+ * release, which a tail held back for more data would put off until TCP's
+ * probe timer (200 ms) sent it.
  */
-static int zcopy_msg_flags(struct zcopy_xfer_ctx *x, size_t len)
+static int zcopy_msg_flags(struct zcopy_xfer_ctx *x, size_t len, bool notified)
 {
 	int flags = x->msg_flags;
 
-	if (len < x->left || ((x->flags & ZCOPY_F_MORE) && !x->sync))
+	if (len < x->left ||
+	    ((x->flags & ZCOPY_F_MORE) && !notified && !x->sync_sent))
 		flags |= MSG_MORE;
 	x->more_sent = flags & MSG_MORE;
 	return flags;
@@ -294,7 +296,8 @@ static ssize_t zcopy_send_pages_by_copy(struct zcopy_xfer_ctx *x, struct bio_vec
  * Counts the fragments the socket consumed: by reference (sg_entries,
  * pages_referenced) or, when the path makes the stack copy them (see
  * zcopy_sock_path()), as CPU copies, one operation per fragment.  Under
- * ZCOPY_F_SYNC, page-cache pages go with a release notification (TCP) or
+ * ZCOPY_F_SYNC, page-cache pages go with a release notification (TCP),
+ * which tells at the end which of them the stack kept by reference, or
  * by copy (UNIX, which has none): see sync.c.  Anything but a complete
  * send halts the transfer.
  *
@@ -303,7 +306,9 @@ static ssize_t zcopy_send_pages_by_copy(struct zcopy_xfer_ctx *x, struct bio_vec
 ssize_t zcopy_send_pages(struct zcopy_xfer_ctx *x, struct bio_vec *bv,
 			 unsigned int n, size_t len, bool sync)
 {
-	int flags = zcopy_msg_flags(x, len);
+	int flags = zcopy_msg_flags(x, len, sync && x->sync);
+	unsigned int first = 0;
+	bool by_ref, noted;
 	size_t done = 0;
 	ssize_t ret;
 	unsigned int i;
@@ -318,20 +323,31 @@ ssize_t zcopy_send_pages(struct zcopy_xfer_ctx *x, struct bio_vec *bv,
 			zcopy_count_sent(x, ret);
 		return ret;
 	}
+	by_ref = !x->stack_copies && !(x->csum_copies && !sync);
+	/* under SYNC, zcopy_sync_wait() counts what the stack kept by reference */
+	noted = by_ref && x->sync;
+	if (noted) {
+		ret = zcopy_sync_note(x->sync, x->sock->sk, bv, n, &first);
+		if (ret)
+			return zcopy_sent(x, ret, len);
+	}
 	if (sync)
 		ret = zcopy_sync_send_pages(x->sync, x->sock, bv, n, len, flags);
 	else
 		ret = zcopy_compat_send_pages(x->sock, bv, n, len, flags);
+	if (noted)
+		zcopy_sync_keep(x->sync, first, ret);
 	if (zcopy_sent(x, ret, len) <= 0)
 		return ret;
+	x->sync_sent |= sync;
 
 	for (i = 0; i < n && done < ret; i++) {
 		size_t part = min_t(size_t, bv[i].bv_len, ret - done);
 
-		if (x->stack_copies || (x->csum_copies && !sync)) {
+		if (!by_ref) {
 			x->c.cpu_copy_bytes += part;
 			x->c.cpu_copy_ops++;
-		} else {
+		} else if (!noted) {
 			x->c.sg_entries++;
 			x->c.pages_referenced +=
 				DIV_ROUND_UP(offset_in_page(bv[i].bv_offset) + part,
@@ -354,7 +370,7 @@ ssize_t zcopy_send_pages(struct zcopy_xfer_ctx *x, struct bio_vec *bv,
 ssize_t zcopy_send_kvec(struct zcopy_xfer_ctx *x, void *buf, size_t len)
 {
 	struct kvec vec = { .iov_base = buf, .iov_len = len };
-	struct msghdr msg = { .msg_flags = zcopy_msg_flags(x, len) };
+	struct msghdr msg = { .msg_flags = zcopy_msg_flags(x, len, false) };
 	int ret;
 
 	ret = zcopy_check_signal(x);
@@ -383,7 +399,7 @@ ssize_t zcopy_send_kvec(struct zcopy_xfer_ctx *x, void *buf, size_t len)
 void zcopy_sock_flush(struct zcopy_xfer_ctx *x)
 {
 	/* with SYNC's pages queued, also under MORE: the wait needs them out */
-	if ((!(x->flags & ZCOPY_F_MORE) || x->sync) && x->sock->ops->splice_eof)
+	if ((!(x->flags & ZCOPY_F_MORE) || x->sync_sent) && x->sock->ops->splice_eof)
 		x->sock->ops->splice_eof(x->sock);
 }
 

@@ -12,26 +12,74 @@
  * copied first (skb_orphan_frags_rx()), reported as zerocopy_success ==
  * false: those bytes count as CPU copies.  UNIX sockets have no such
  * notification, so under SYNC their page-cache data is sent by copy.
+ *
+ * An skb holding page-cache pages may hold other bytes too: what an
+ * earlier send left in the socket's tail skb, the buffers of the same
+ * call.  So every fragment the call sends by reference is noted with
+ * where its bytes sit in the TCP stream, and a copied skb is placed there
+ * by the sequence number in its TCP header: only the bytes of this
+ * transfer's fragments count, and the fragments it held are not counted
+ * as kept by reference (sg_entries).
  */
 #include <linux/completion.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
 #include <linux/skbuff.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/uio.h>
+#include <net/ipv6.h>
 #include <net/sock.h>
 #include <net/tcp.h>
 
 #include "live.h"
 #include "xfer.h"
 
+/**
+ * struct zcopy_sync_frag - a fragment the transfer sent by reference (page
+ *	cache under the notification, or a buffer's or DIRECT's page)
+ * @seq: TCP sequence number of its first byte
+ * @len: its bytes
+ * @offset: its offset in its first page (pages_referenced)
+ * @copied: the stack copied an skb holding some of its bytes
+ */
+struct zcopy_sync_frag {
+	u32 seq;
+	u32 len;
+	u16 offset;
+	bool copied;
+};
+
+/**
+ * struct zcopy_sync - the release notification of one transfer
+ * @ubuf: what the skbs hold
+ * @released: the last reference is gone
+ * @lock: the notification side (softirq) against the sender: every member
+ *	below, up to @users
+ * @frags: the fragments sent by reference, in stream order
+ * @nfrags: how many
+ * @cap: room in @frags
+ * @copied_bytes: bytes of @frags in skbs the stack copied
+ * @copied_ops: skbs copied that held some of them
+ * @copied_unplaced: an skb was copied that could not be placed in the
+ *	stream: none of @frags counts as kept by reference
+ * @users: the waiter and the notification side: whoever is last frees
+ * @rcu: the free
+ */
 struct zcopy_sync {
 	struct ubuf_info ubuf;
 	struct completion released;
-	atomic64_t copied_bytes;
-	atomic64_t copied_ops;
-	/* the waiter and the notification side: whoever is last frees */
+	spinlock_t lock;	/* see @lock above */
+	struct zcopy_sync_frag *frags;
+	unsigned int nfrags;
+	unsigned int cap;
+	u64 copied_bytes;
+	u64 copied_ops;
+	bool copied_unplaced;
 	refcount_t users;
 	struct rcu_head rcu;
 };
@@ -47,6 +95,8 @@ static void zcopy_sync_free(struct rcu_head *rcu)
 {
 	struct zcopy_sync *s = container_of(rcu, struct zcopy_sync, rcu);
 
+	/* vfree() of a large array defers itself from here (softirq) */
+	kvfree(s->frags);
 	kfree(s);
 	zcopy_live_dec(ZCOPY_LIVE_SYNC);
 	/* last: the counter is the module's */
@@ -64,16 +114,106 @@ void zcopy_sync_uninit(void)
 	rcu_barrier();
 }
 
+/*
+ * Where the fragment bytes of @skb start in its TCP stream: the skb is in
+ * the network stack (sent, or being received locally), so its IP and TCP
+ * headers are in place; the fragments hold the last data_len bytes of the
+ * payload.  False when the headers cannot be read.
+ */
+static bool zcopy_skb_frags_seq(struct sk_buff *skb, u32 *seq)
+{
+	int off = skb_network_offset(skb);
+	const struct tcphdr *th;
+	struct tcphdr thbuf;
+	u8 proto;
+	u8 vbuf;
+	const u8 *v;
+
+	v = off < 0 ? NULL : skb_header_pointer(skb, off, 1, &vbuf);
+	if (!v)
+		return false;
+	if (*v >> 4 == 4) {
+		const struct iphdr *iph;
+		struct iphdr iphbuf;
+
+		iph = skb_header_pointer(skb, off, sizeof(iphbuf), &iphbuf);
+		if (!iph || iph->ihl < 5)
+			return false;
+		proto = iph->protocol;
+		off += iph->ihl * 4;
+	} else if (*v >> 4 == 6) {
+		const struct ipv6hdr *ip6h;
+		struct ipv6hdr ip6hbuf;
+		__be16 frag_off;
+
+		ip6h = skb_header_pointer(skb, off, sizeof(ip6hbuf), &ip6hbuf);
+		if (!ip6h)
+			return false;
+		proto = ip6h->nexthdr;
+		off = ipv6_skip_exthdr(skb, off + sizeof(*ip6h), &proto, &frag_off);
+	} else {
+		return false;
+	}
+	th = off < 0 || proto != IPPROTO_TCP ? NULL :
+		skb_header_pointer(skb, off, sizeof(thbuf), &thbuf);
+	if (!th || th->doff < 5)
+		return false;
+	off += th->doff * 4;
+	if (off > skb->len || skb->len - off < skb->data_len)
+		return false;
+	*seq = ntohl(th->seq) + (skb->len - off - skb->data_len);
+	return true;
+}
+
+/* the stack copied @len bytes at @seq of the stream: which were ours; under s->lock */
+static void zcopy_sync_copied(struct zcopy_sync *s, u32 seq, u32 len)
+{
+	unsigned int lo = 0, hi = s->nfrags;
+	u64 bytes = 0;
+
+	/* first fragment ending after @seq; the stream is shorter than 2^31 */
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+		struct zcopy_sync_frag *f = &s->frags[mid];
+
+		if (after(f->seq + f->len, seq))
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	for (; lo < s->nfrags && before(s->frags[lo].seq, seq + len); lo++) {
+		struct zcopy_sync_frag *f = &s->frags[lo];
+		u32 start = after(f->seq, seq) ? f->seq : seq;
+		u32 end = before(f->seq + f->len, seq + len) ? f->seq + f->len : seq + len;
+
+		bytes += end - start;
+		f->copied = true;
+	}
+	if (bytes) {
+		s->copied_bytes += bytes;
+		s->copied_ops++;
+	}
+}
+
 /* called for every skb release, and once for our own reference */
 void zcopy_sync_complete(struct sk_buff *skb, struct ubuf_info *uarg,
 			 bool zerocopy_success)
 {
 	struct zcopy_sync *s = container_of(uarg, struct zcopy_sync, ubuf);
+	unsigned long irqflags;
+	u32 seq;
 
 	if (!zerocopy_success && skb) {
 		/* skb_copy_ubufs() replaced the fragments with copies */
-		atomic64_add(skb->data_len, &s->copied_bytes);
-		atomic64_inc(&s->copied_ops);
+		spin_lock_irqsave(&s->lock, irqflags);
+		if (zcopy_skb_frags_seq(skb, &seq)) {
+			zcopy_sync_copied(s, seq, skb->data_len);
+		} else {
+			s->copied_bytes += skb->data_len;
+			s->copied_ops++;
+			s->copied_unplaced = true;
+		}
+		spin_unlock_irqrestore(&s->lock, irqflags);
 	}
 	if (refcount_dec_and_test(&uarg->refcnt)) {
 		complete(&s->released);
@@ -94,6 +234,7 @@ struct zcopy_sync *zcopy_sync_new(void)
 	 */
 	__module_get(THIS_MODULE);
 	init_completion(&s->released);
+	spin_lock_init(&s->lock);
 	refcount_set(&s->users, 2);
 	refcount_set(&s->ubuf.refcnt, 1);
 	/* like MSG_ZEROCOPY: copy on local delivery, not on other orphaning */
@@ -102,7 +243,88 @@ struct zcopy_sync *zcopy_sync_new(void)
 	return s;
 }
 
-/* page fragments under notification; same contract as zcopy_compat_send_pages() */
+/* room for @n more fragments; only the sender grows the array */
+static int zcopy_sync_reserve(struct zcopy_sync *s, unsigned int n)
+{
+	struct zcopy_sync_frag *frags, *old;
+	unsigned long irqflags;
+	unsigned int cap;
+
+	if (s->cap - s->nfrags >= n)
+		return 0;
+	cap = max3(2 * s->cap, s->nfrags + n, 64U);
+	frags = kvmalloc_array(cap, sizeof(*frags), GFP_KERNEL);
+	if (!frags)
+		return -ENOMEM;
+	spin_lock_irqsave(&s->lock, irqflags);
+	old = s->frags;
+	if (s->nfrags)
+		memcpy(frags, old, s->nfrags * sizeof(*frags));
+	s->frags = frags;
+	s->cap = cap;
+	spin_unlock_irqrestore(&s->lock, irqflags);
+	kvfree(old);
+	return 0;
+}
+
+/**
+ * zcopy_sync_note - note fragments about to be sent by reference
+ * @s: the transfer's notification
+ * @sk: its plain TCP socket
+ * @bv: the fragments
+ * @n: how many
+ * @first: set to the index of the first, for zcopy_sync_keep()
+ *
+ * Before the send: the stack may copy an skb holding them before the send
+ * returns (loopback delivers during it).  They go at the end of the
+ * stream (write_seq): nobody else writes to the socket meanwhile.
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int zcopy_sync_note(struct zcopy_sync *s, struct sock *sk, const struct bio_vec *bv,
+		    unsigned int n, unsigned int *first)
+{
+	u32 seq = READ_ONCE(tcp_sk(sk)->write_seq);
+	unsigned long irqflags;
+	unsigned int i;
+	int ret;
+
+	ret = zcopy_sync_reserve(s, n);
+	if (ret)
+		return ret;
+	spin_lock_irqsave(&s->lock, irqflags);
+	*first = s->nfrags;
+	for (i = 0; i < n; i++) {
+		struct zcopy_sync_frag *f = &s->frags[s->nfrags + i];
+
+		f->seq = seq;
+		f->len = bv[i].bv_len;
+		f->offset = offset_in_page(bv[i].bv_offset);
+		f->copied = false;
+		seq += f->len;
+	}
+	s->nfrags += n;
+	spin_unlock_irqrestore(&s->lock, irqflags);
+	return 0;
+}
+
+/* after the send: keep the fragments of the @sent bytes the socket took */
+void zcopy_sync_keep(struct zcopy_sync *s, unsigned int first, ssize_t sent)
+{
+	unsigned long irqflags;
+	size_t left = max_t(ssize_t, sent, 0);
+	unsigned int i;
+
+	spin_lock_irqsave(&s->lock, irqflags);
+	for (i = first; i < s->nfrags && left; i++) {
+		s->frags[i].len = min_t(size_t, s->frags[i].len, left);
+		left -= s->frags[i].len;
+	}
+	s->nfrags = i;
+	spin_unlock_irqrestore(&s->lock, irqflags);
+}
+
+/* page-cache fragments under notification; same contract as zcopy_compat_send_pages() */
 ssize_t zcopy_sync_send_pages(struct zcopy_sync *s, struct socket *sock,
 			      struct bio_vec *bv, unsigned int n, size_t len,
 			      int flags)
@@ -120,31 +342,50 @@ ssize_t zcopy_sync_send_pages(struct zcopy_sync *s, struct socket *sock,
 	return sock_sendmsg(sock, &msg);
 }
 
+/* what the stack did with the fragments, so far; under s->lock */
+static void zcopy_sync_count(struct zcopy_sync *s, struct zcopy_counters *c)
+{
+	unsigned int i;
+
+	c->cpu_copy_bytes += s->copied_bytes;
+	c->cpu_copy_ops += s->copied_ops;
+	for (i = 0; i < s->nfrags && !s->copied_unplaced; i++) {
+		struct zcopy_sync_frag *f = &s->frags[i];
+
+		if (f->copied)
+			continue;
+		c->sg_entries++;
+		c->pages_referenced += DIV_ROUND_UP(f->offset + f->len, PAGE_SIZE);
+	}
+}
+
 /**
  * zcopy_sync_wait - drop our reference and wait for the stack's
  * @s: the notification; freed here or by the last skb
- * @c: counters: the copies the stack reported are added
+ * @c: counters: the copies the stack reported, and the fragments it kept
+ *	by reference, are added
  * @timeo: how long to wait: the socket's send timeout, 0 when non-blocking
  *
  * Data queued behind a peer that does not read is never released, so the
  * wait keeps the socket's blocking rules rather than sleeping forever.
+ * The counters are what the stack had reported when the wait ended.
  *
  * Return: 0; -EAGAIN when @timeo passed, -EINTR when a signal came first:
  * then pages of the file may still be referenced.
  */
 int zcopy_sync_wait(struct zcopy_sync *s, struct zcopy_counters *c, long timeo)
 {
+	unsigned long irqflags;
 	long left;
 	int ret = 0;
 
 	zcopy_sync_complete(NULL, &s->ubuf, true);
 	left = wait_for_completion_interruptible_timeout(&s->released, timeo);
-	if (left > 0 || completion_done(&s->released)) {
-		c->cpu_copy_bytes += atomic64_read(&s->copied_bytes);
-		c->cpu_copy_ops += atomic64_read(&s->copied_ops);
-	} else {
+	if (left <= 0 && !completion_done(&s->released))
 		ret = left < 0 ? -EINTR : -EAGAIN;
-	}
+	spin_lock_irqsave(&s->lock, irqflags);
+	zcopy_sync_count(s, c);
+	spin_unlock_irqrestore(&s->lock, irqflags);
 	zcopy_sync_put(s);
 	return ret;
 }

@@ -248,15 +248,8 @@ static ssize_t zcopy_send_piece(struct zcopy_xfer_ctx *x, struct zcopy_piece *p,
 		 !zcopy_file_can_direct(p->file))
 		p->mode = ZCOPY_MODE_SG;
 	/* SG sends page-cache pages: the ones ZCOPY_F_SYNC is about */
-	if (p->mode == ZCOPY_MODE_SG && (x->flags & ZCOPY_F_SYNC)) {
-		/* kTLS and sockmaps take no notification: by copy, as UNIX */
-		if (x->family != AF_UNIX && zcopy_sock_plain_tcp(x->sock->sk) && !x->sync) {
-			x->sync = zcopy_sync_new();
-			if (!x->sync)
-				return -ENOMEM;
-		}
+	if (p->mode == ZCOPY_MODE_SG && (x->flags & ZCOPY_F_SYNC))
 		x->sync_pages = true;
-	}
 	/*
 	 * DIRECT reads bypass the page cache and count their own reads; the
 	 * others count what the file reported, as they read it.
@@ -418,6 +411,20 @@ long zcopy_ioctl_xfer(void __user *uarg)
 		x->msg_flags |= MSG_DONTWAIT;
 	if (a->flags & ZCOPY_F_NOSIGNAL)
 		x->msg_flags |= MSG_NOSIGNAL;
+	/*
+	 * From the first send: every fragment sent by reference is noted, as
+	 * an skb copied for its page-cache pages copies them too.  kTLS and
+	 * sockmaps take no notification: their SYNC pages go by copy, as UNIX.
+	 */
+	if ((a->flags & ZCOPY_F_SYNC) && x->family != AF_UNIX &&
+	    zcopy_sock_plain_tcp(x->sock->sk)) {
+		x->sync = zcopy_sync_new();
+		if (!x->sync) {
+			zcopy_sock_put(x);
+			ret = -ENOMEM;
+			goto out_release;
+		}
+	}
 
 	ret = zcopy_call_send(&call, x, &error);
 	zcopy_account_xfer(x, call.pieces, call.npieces);

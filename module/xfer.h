@@ -150,7 +150,9 @@ struct zcopy_residency {
  * @family: socket family
  * @ifname: egress interface, "" for none (UNIX)
  * @sync_pages: ZCOPY_F_SYNC applies to the page-cache pages being gathered
- * @sync: ZCOPY_F_SYNC release notification of this transfer (TCP only)
+ * @sync: ZCOPY_F_SYNC release notification of this transfer (plain TCP only)
+ * @sync_sent: pages under @sync's notification went to the socket: the
+ *	call waits for their release
  * @res: page-cache residency of the FILE piece being sent (dma_in)
  * @stop_err: why the transfer stopped before its end (-errno): the error
  *	of the send that failed, or what made the socket take less than it
@@ -176,6 +178,7 @@ struct zcopy_xfer_ctx {
 	char ifname[IFNAMSIZ];
 	bool sync_pages;
 	struct zcopy_sync *sync;
+	bool sync_sent;
 	struct zcopy_residency res;
 	int stop_err;
 	bool halted;
@@ -291,6 +294,9 @@ ssize_t zcopy_compat_send_pages(struct socket *sock, struct bio_vec *bv,
 /* sync.c: ZCOPY_F_SYNC */
 struct zcopy_sync;
 struct zcopy_sync *zcopy_sync_new(void);
+int zcopy_sync_note(struct zcopy_sync *s, struct sock *sk, const struct bio_vec *bv,
+		    unsigned int n, unsigned int *first);
+void zcopy_sync_keep(struct zcopy_sync *s, unsigned int first, ssize_t sent);
 ssize_t zcopy_sync_send_pages(struct zcopy_sync *s, struct socket *sock,
 			      struct bio_vec *bv, unsigned int n, size_t len,
 			      int flags);

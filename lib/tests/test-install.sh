@@ -15,9 +15,13 @@ failed=0
 fail() { echo "test-install: $*" >&2; failed=1; }
 
 rm -rf "$dest" && mkdir -p "$dest"
-# KDIR empty: never the module (modules_install ignores DESTDIR)
-make -s -C "$top" install KDIR= DESTDIR="$dest" PREFIX=$prefix >"$dest/install.log" 2>&1 ||
+# the module too, for the first test kernel: below DESTDIR as well
+kernel=$("$top/scripts/kernels.sh" | head -n 1)
+make -s -C "$top" install KDIR="/usr/src/linux-headers-$kernel" DESTDIR="$dest" PREFIX=$prefix \
+	>"$dest/install.log" 2>&1 ||
 	{ cat "$dest/install.log"; echo "test-install: make install failed" >&2; exit 1; }
+ls "$dest/lib/modules/$kernel"/*/zcopy.ko* >/dev/null 2>&1 ||
+	fail "zcopy.ko not installed below DESTDIR/lib/modules/$kernel"
 
 for f in sbin/zcopy share/man/man8/zcopy.8 include/zcopy.h include/linux/zcopy.h \
 	lib/libzcopy.so.1.0.0 lib/libzcopy.so.1 lib/libzcopy.so lib/libzcopy.a \

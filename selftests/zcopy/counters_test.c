@@ -16,7 +16,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 
 #include "kselftest_harness.h"
 #include "netns_peer.h"
@@ -141,17 +140,6 @@ FIXTURE_TEARDOWN(path)
 /* the largest TCP segment on these links: a 1500-byte MTU */
 #define ZC_MSS_MAX	1460
 
-/* segments TCP retransmitted on @sock so far (tail loss probes included) */
-static long retransmits(int sock)
-{
-	struct tcp_info ti;
-	socklen_t len = sizeof(ti);
-
-	if (getsockopt(sock, IPPROTO_TCP, TCP_INFO, &ti, &len))
-		return -1;
-	return ti.tcpi_total_retrans;
-}
-
 /* a debug kernel under TCG runs this 3-5x slower than the harness's 30 s allow */
 TEST_F_TIMEOUT(path, counters, 180)
 {
@@ -190,7 +178,7 @@ TEST_F_TIMEOUT(path, counters, 180)
 	ASSERT_EQ(0, zc_peer_finish(&self->peer));
 	self->peer.pid = 0;
 	/* the retransmissions of this transfer, all of it delivered */
-	retrans = retransmits(tcp);
+	retrans = zc_tcp_retransmits(tcp);
 	close(tcp);
 	EXPECT_LE(0, retrans);
 	EXPECT_EQ(self->size, self->peer.bytes);

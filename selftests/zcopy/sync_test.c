@@ -11,7 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/socket.h>
+
 #include "kselftest_harness.h"
+#include "netns_peer.h"
 #include "zcopy_util.h"
 
 #define SIZE	(64 * 1024)
@@ -158,6 +161,116 @@ TEST_F(sync, more_does_not_hold_the_tail)
 	close(self->snd);
 	zc_sink_wait(&sink);
 	EXPECT_EQ(3000, sink.bytes);
+}
+
+/*
+ * The copy on local delivery covers whole skbs, which also hold what else
+ * went to the socket: here what an earlier write left in the tail skb
+ * (MSG_MORE), and the header and trailer of the call itself.  The earlier
+ * bytes are not this transfer's and do not count.  Every fragment of the
+ * transfer is either copied by the stack (its bytes counted) or kept by
+ * reference (counted in sg_entries), never both: the file's are all
+ * copied (the peer is local), and the header and trailer, each one
+ * fragment, are copied from user memory and again when they shared an skb
+ * with the file.
+ */
+static void sync_shared_skb(struct __test_metadata *_metadata, FIXTURE_DATA(sync) *self,
+			    size_t before, size_t head, size_t tail)
+{
+	static const char bytes[1000];
+	struct zcopy_desc d[3];
+	struct zcopy_xfer x;
+	struct zc_sink sink;
+	uint64_t again, kept = 0;
+	long retrans;
+	int n = 0;
+
+	if (head)
+		d[n++] = zc_buf(bytes, head);
+	d[n++] = zc_file(self->file, 0, 0);
+	if (tail)
+		d[n++] = zc_buf(bytes, tail);
+	ASSERT_EQ(0, zc_sink_start(&sink, self->rcv));
+	if (before)
+		ASSERT_EQ((ssize_t)before, send(self->snd, bytes, before, MSG_MORE));
+	EXPECT_EQ(head + SIZE + tail,
+		  zc_xfer(self->dev, self->snd, ZCOPY_MODE_SG, ZCOPY_F_SYNC, d, n, &x));
+	retrans = zc_tcp_retransmits(self->snd);
+	close(self->snd);
+	zc_sink_wait(&sink);
+	EXPECT_EQ(before + head + SIZE + tail, sink.bytes);
+	EXPECT_LE(0, retrans);
+	TH_LOG("cpu_copy_bytes %llu in %llu ops, sg_entries %llu, %ld retransmissions",
+	       (unsigned long long)x.counters.cpu_copy_bytes,
+	       (unsigned long long)x.counters.cpu_copy_ops,
+	       (unsigned long long)x.counters.sg_entries, retrans);
+	/* a segment TCP delivers twice is copied twice (counters.rst) */
+	if (retrans > 0)
+		SKIP(return, "retransmissions: bytes copied more than once");
+	ASSERT_LE(head + SIZE + tail, x.counters.cpu_copy_bytes);
+	/* the header's and trailer's second copies */
+	again = x.counters.cpu_copy_bytes - (head + SIZE + tail);
+	if (head && again != tail && again != head + tail)
+		kept++;
+	if (tail && again != head && again != head + tail)
+		kept++;
+	EXPECT_TRUE(again == 0 || again == head || again == tail || again == head + tail)
+		TH_LOG("%llu bytes copied again: not whole fragments", (unsigned long long)again);
+	EXPECT_EQ(kept, x.counters.sg_entries);
+	/* a small buffer may straddle a page of the page fragment */
+	EXPECT_LE(kept, x.counters.pages_referenced);
+	EXPECT_GE(2 * kept, x.counters.pages_referenced);
+}
+
+TEST_F(sync, earlier_bytes_in_the_skb_are_not_counted)
+{
+	if (variant->t == ZC_UNIX)
+		SKIP(return, "UNIX sockets send page-cache data by copy under SYNC");
+	sync_shared_skb(_metadata, self, 1000, 0, 0);
+}
+
+TEST_F(sync, header_and_trailer_are_counted_once)
+{
+	if (variant->t == ZC_UNIX)
+		SKIP(return, "UNIX sockets send page-cache data by copy under SYNC");
+	sync_shared_skb(_metadata, self, 0, 200, 50);
+}
+
+/*
+ * Over a NIC that sends by DMA the stack copies nothing, and every
+ * fragment stays referenced until the peer acknowledged it: sg_entries
+ * counts them all (16 pages of the file, page-aligned: one fragment each
+ * at most), and the call still returns only after their release.
+ */
+TEST(sync_e1000e_keeps_every_fragment)
+{
+	struct zcopy_desc d;
+	struct zcopy_xfer x;
+	struct zc_peer peer;
+	char path[256], why[128] = "";
+	uint64_t want;
+	int dev, fd;
+
+	dev = zc_dev();
+	ASSERT_LE(0, dev);
+	fd = zc_make_file(path, sizeof(path), "sync-nic.dat", SIZE, 13);
+	ASSERT_LE(0, fd);
+	want = zc_hash_file(fd, 0, SIZE, NULL);
+	ASSERT_EQ(0, zc_peer_start(&peer, ZC_E1000E, why, sizeof(why)))
+		TH_LOG("%s", why);
+	d = zc_file(fd, 0, 0);
+	EXPECT_EQ(SIZE, zc_xfer(dev, peer.sock, ZCOPY_MODE_SG, ZCOPY_F_SYNC, &d, 1, &x));
+	EXPECT_EQ(0, zc_peer_finish(&peer));
+	EXPECT_EQ(SIZE, peer.bytes);
+	EXPECT_EQ(want, peer.hash);
+	EXPECT_EQ(0, x.counters.cpu_copy_bytes);
+	EXPECT_LE(1, x.counters.sg_entries);
+	EXPECT_GE(SIZE / 4096, x.counters.sg_entries);
+	EXPECT_EQ(SIZE / 4096, x.counters.pages_referenced);
+	EXPECT_EQ(SIZE, x.counters.dma_out_bytes);
+	close(fd);
+	unlink(path);
+	close(dev);
 }
 
 TEST_HARNESS_MAIN

@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -586,4 +587,14 @@ long long zc_stats_field(const char *line, const char *key)
 	snprintf(pat, sizeof(pat), " %s=", key);
 	p = line ? strstr(line, pat) : NULL;
 	return p ? strtoll(p + strlen(pat), NULL, 10) : -1;
+}
+
+long zc_tcp_retransmits(int sock)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	if (getsockopt(sock, IPPROTO_TCP, TCP_INFO, &ti, &len))
+		return -1;
+	return ti.tcpi_total_retrans;
 }

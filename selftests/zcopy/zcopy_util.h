@@ -105,6 +105,8 @@ int zc_drop_caches(void);
 int zc_drop_file_cache(int fd);
 /* pages of the first @size bytes of @fd in the page cache (mincore), -1 on error */
 size_t zc_resident_pages(int fd, size_t size);
+/* segments TCP retransmitted on @sock so far (tail loss probes included), -1 on error */
+long zc_tcp_retransmits(int sock);
 
 /* the module's debugfs directory */
 #define ZC_DEBUGFS	"/sys/kernel/debug/zcopy"
