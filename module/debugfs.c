@@ -5,7 +5,8 @@
  * results of debugfs_create_*() are not checked.  Every file is root's.
  *
  *   totals            per-mode totals since load or the last reset
- *   transfers         the last ring_size transfers, oldest first
+ *   transfers         the last ring_size transfers, oldest first (pid: in the
+ *                     reader's pid namespace, 0 when not visible from it)
  *   transfer          write an id, then read that record from the same open file
  *   reset             any write zeroes the totals and empties the table
  *   direct_threshold  automatic mode's direct-I/O threshold, in bytes

@@ -6,10 +6,18 @@
  * global lock: a record goes to the slot its id names (id % ring_size),
  * under that slot's own lock, so concurrent transfers meet only on the
  * atomic that hands out ids.
+ *
+ * A reset splits the transfers in two, by id: those up to reset_id are
+ * before it (neither in the totals nor shown), the others after.  Commits
+ * hold the read side of a per-CPU rwsem (no shared cache line), the reset
+ * its write side, so no commit adds to totals that are being zeroed, and
+ * none of an id before the reset adds to the totals after it.
  */
 #include <linux/atomic.h>
 #include <linux/moduleparam.h>
 #include <linux/percpu.h>
+#include <linux/percpu-rwsem.h>
+#include <linux/pid.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/stddef.h>
@@ -59,6 +67,7 @@ struct zcopy_slot {
 
 static struct zcopy_slot *ring;
 static atomic64_t reset_id = ATOMIC64_INIT(0);	/* ids up to this one are hidden */
+DEFINE_STATIC_PERCPU_RWSEM(reset_sem);		/* commits read, a reset writes */
 
 static u64 zcopy_counter(const struct zcopy_counters *c, unsigned int i)
 {
@@ -86,6 +95,10 @@ int zcopy_record_init(void)
 
 void zcopy_record_uninit(void)
 {
+	unsigned int i;
+
+	for (i = 0; i < ring_size; i++)
+		put_pid(ring[i].r.tgid);
 	free_percpu(totals);
 	kvfree(ring);
 }
@@ -95,12 +108,17 @@ u64 zcopy_record_next_id(void)
 	return atomic64_inc_return(&next_id);
 }
 
-void zcopy_record_commit(const struct zcopy_record *r)
+/* @r's reference to its thread group becomes the ring's, or is dropped */
+void zcopy_record_commit(struct zcopy_record *r)
 {
+	struct pid *drop = r->tgid;
 	struct zcopy_slot *slot;
 	struct zcopy_totals *t;
 	unsigned int i;
 
+	percpu_down_read(&reset_sem);
+	if (r->id <= atomic64_read(&reset_id))
+		goto out;
 	t = get_cpu_ptr(totals) + r->mode;
 	t->transfers++;
 	if (r->error)
@@ -113,13 +131,21 @@ void zcopy_record_commit(const struct zcopy_record *r)
 	slot = &ring[r->id % ring_size];
 	spin_lock(&slot->lock);
 	/* a transfer that took long may commit after a newer one took the slot */
-	if (r->id > slot->r.id)
+	if (r->id > slot->r.id) {
+		drop = slot->r.tgid;
 		slot->r = *r;
+	}
 	spin_unlock(&slot->lock);
+out:
+	percpu_up_read(&reset_sem);
+	put_pid(drop);
 }
 
-/* the record with this id while the ring still holds it */
-static bool zcopy_record_get(u64 id, struct zcopy_record *r)
+/*
+ * The record with this id while the ring still holds it; @pid its thread
+ * group's number in the reader's pid namespace (0 when not visible there).
+ */
+static bool zcopy_record_get(u64 id, struct zcopy_record *r, pid_t *pid)
 {
 	struct zcopy_slot *slot = &ring[id % ring_size];
 	bool found;
@@ -128,8 +154,12 @@ static bool zcopy_record_get(u64 id, struct zcopy_record *r)
 		return false;
 	spin_lock(&slot->lock);
 	found = slot->r.id == id;
-	if (found)
+	if (found) {
 		*r = slot->r;
+		/* the reference is the slot's: used only under its lock */
+		*pid = pid_vnr(r->tgid);
+		r->tgid = NULL;
+	}
 	spin_unlock(&slot->lock);
 	return found;
 }
@@ -138,10 +168,12 @@ void zcopy_record_reset(void)
 {
 	int cpu;
 
+	percpu_down_write(&reset_sem);
 	for_each_possible_cpu(cpu)
 		memset(per_cpu_ptr(totals, cpu), 0,
 		       sizeof(struct zcopy_totals) * ZCOPY_MODE_COUNT);
 	atomic64_set(&reset_id, atomic64_read(&next_id));
+	percpu_up_write(&reset_sem);
 }
 
 void zcopy_record_show_totals(struct seq_file *m)
@@ -173,11 +205,11 @@ void zcopy_record_show_totals(struct seq_file *m)
 	}
 }
 
-static void zcopy_record_row(struct seq_file *m, const struct zcopy_record *r)
+static void zcopy_record_row(struct seq_file *m, const struct zcopy_record *r, pid_t pid)
 {
 	unsigned int i;
 
-	seq_printf(m, "%llu %d %s %s 0x%x %u %u %s %d", r->id, r->pid, r->comm,
+	seq_printf(m, "%llu %d %s %s 0x%x %u %u %s %d", r->id, pid, r->comm,
 		   zcopy_mode_names[r->mode], r->flags, r->family, r->ndescs,
 		   r->ifname[0] ? r->ifname : "-", r->error);
 	for (i = 0; i < zcopy_counter_nfields; i++)
@@ -192,6 +224,7 @@ void zcopy_record_show_ring(struct seq_file *m)
 	u64 first = max_t(u64, atomic64_read(&reset_id), last - min_t(u64, last, ring_size));
 	struct zcopy_record r;
 	unsigned int f;
+	pid_t pid;
 	u64 id;
 
 	seq_puts(m, "id pid comm mode flags family ndescs ifname error");
@@ -201,8 +234,8 @@ void zcopy_record_show_ring(struct seq_file *m)
 
 	/* ids still in flight, or overwritten while we print, are skipped */
 	for (id = first + 1; id <= last; id++)
-		if (zcopy_record_get(id, &r))
-			zcopy_record_row(m, &r);
+		if (zcopy_record_get(id, &r, &pid))
+			zcopy_record_row(m, &r, pid);
 }
 
 /* one record, "name value" per line; -ENOENT when no longer in the ring */
@@ -210,12 +243,13 @@ int zcopy_record_show_one(struct seq_file *m, u64 id)
 {
 	struct zcopy_record r;
 	unsigned int i;
+	pid_t pid;
 
-	if (!zcopy_record_get(id, &r))
+	if (!zcopy_record_get(id, &r, &pid))
 		return -ENOENT;
 
 	seq_printf(m, "id %llu\npid %d\ncomm %s\nmode %s\nflags 0x%x\nfamily %u\n"
-		   "ndescs %u\nifname %s\nerror %d\n", r.id, r.pid, r.comm,
+		   "ndescs %u\nifname %s\nerror %d\n", r.id, pid, r.comm,
 		   zcopy_mode_names[r.mode], r.flags, r.family, r.ndescs,
 		   r.ifname[0] ? r.ifname : "-", r.error);
 	for (i = 0; i < zcopy_counter_nfields; i++)

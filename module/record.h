@@ -18,7 +18,8 @@
  * @flags: ZCOPY_F_* flags
  * @ndescs: descriptors
  * @error: errno that ended the transfer early (positive), 0 if complete
- * @pid: caller's thread group id
+ * @tgid: caller's thread group (a reference), shown as its number in the
+ *	pid namespace of whoever reads the record
  * @comm: caller's command name
  * @family: socket family
  * @ifname: egress interface at the start of the transfer, "" for none
@@ -30,7 +31,7 @@ struct zcopy_record {
 	u32 flags;
 	u32 ndescs;
 	int error;
-	pid_t pid;
+	struct pid *tgid;
 	char comm[TASK_COMM_LEN];
 	u16 family;
 	char ifname[IFNAMSIZ];
@@ -50,7 +51,7 @@ extern const char *const zcopy_mode_names[ZCOPY_MODE_COUNT];
 int zcopy_record_init(void);
 void zcopy_record_uninit(void);
 u64 zcopy_record_next_id(void);
-void zcopy_record_commit(const struct zcopy_record *r);
+void zcopy_record_commit(struct zcopy_record *r);
 void zcopy_record_reset(void);
 void zcopy_record_show_totals(struct seq_file *m);
 void zcopy_record_show_ring(struct seq_file *m);

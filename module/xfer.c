@@ -444,7 +444,7 @@ long zcopy_ioctl_xfer(void __user *uarg)
 	rec.flags = a->flags;
 	rec.ndescs = a->ndescs;
 	rec.error = error;
-	rec.pid = task_tgid_vnr(current);
+	rec.tgid = get_task_pid(current, PIDTYPE_TGID);
 	get_task_comm(rec.comm, current);
 	rec.family = x->family;
 	memcpy(rec.ifname, x->ifname, sizeof(rec.ifname));

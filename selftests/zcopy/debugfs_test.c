@@ -1,19 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * debugfs: the records and totals say what the ioctl returned, reset
- * empties them, the direct-I/O threshold knob steers AUTO mode, and "live"
- * counts the objects of a transfer while it runs and none after it.
+ * empties them (also while transfers run), a record names its caller in
+ * the reader's pid namespace, the direct-I/O threshold knob steers AUTO
+ * mode, and "live" counts the objects of a transfer while it runs and none
+ * after it.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -128,6 +132,106 @@ TEST_F(dbg, records_and_totals)
 	EXPECT_EQ(0, v[0]);
 	/* a record gone from the table cannot be read by id */
 	EXPECT_EQ(-1, zc_debugfs_record(x[0].xfer_id, "bytes_sent", v));
+}
+
+/*
+ * Resets while transfers commit: each transfer is before the last reset
+ * (in neither the totals nor the table) or after it (in both), never in
+ * one only.
+ */
+#define RESETS	50
+
+struct reset_load {
+	int dev, snd, rcv;
+	struct zc_sink sink;
+	volatile int *stop;
+	int failed;
+};
+
+static void *reset_load_run(void *arg)
+{
+	static const char bytes[1000];
+	struct reset_load *l = arg;
+	struct zcopy_desc d = zc_buf(bytes, sizeof(bytes));
+	struct zcopy_xfer x;
+
+	while (!*l->stop && !l->failed)
+		l->failed = zc_xfer(l->dev, l->snd, ZCOPY_MODE_SG, 0, &d, 1, &x) != sizeof(bytes);
+	return NULL;
+}
+
+TEST_F_TIMEOUT(dbg, reset_while_transfers_commit, 120)
+{
+	volatile int stop = 0;
+	struct reset_load l[2];
+	pthread_t t[2];
+	uint64_t v[12];
+	int rows;
+
+	for (int i = 0; i < 2; i++) {
+		l[i].dev = self->dev;
+		l[i].stop = &stop;
+		l[i].failed = 0;
+		ASSERT_EQ(0, zc_pair(ZC_UNIX, &l[i].snd, &l[i].rcv));
+		ASSERT_EQ(0, zc_sink_start(&l[i].sink, l[i].rcv));
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, reset_load_run, &l[i]));
+	}
+	for (int r = 0; r < RESETS; r++) {
+		ASSERT_EQ(0, write_file(DBG "reset", "1\n"));
+		usleep(1000);
+	}
+	stop = 1;
+	for (int i = 0; i < 2; i++) {
+		pthread_join(t[i], NULL);
+		EXPECT_EQ(0, l[i].failed);
+		close(l[i].snd);
+		zc_sink_wait(&l[i].sink);
+	}
+	rows = table_rows();
+	ASSERT_EQ(0, zc_totals_row("sg", v, 12));
+	TH_LOG("after the last of %d resets: %d rows, %llu transfers in the totals",
+	       RESETS, rows, (unsigned long long)v[0]);
+	/* the premise: the ring (256 records) still holds all of them */
+	ASSERT_GT(256, rows);
+	EXPECT_EQ((uint64_t)rows, v[0]);
+	EXPECT_EQ((uint64_t)rows * 1000, v[3]);
+	EXPECT_EQ(0, v[1]);
+}
+
+/*
+ * A record names its caller by the number of its thread group in the pid
+ * namespace of whoever reads it: the caller's own (1, the first process
+ * of a new namespace) for the caller, the global one for us.
+ */
+TEST_F(dbg, pid_in_the_readers_namespace)
+{
+	uint64_t id = 0, pid = 0;
+	int pfd[2], status;
+	pid_t child;
+
+	ASSERT_EQ(0, pipe(pfd));
+	ASSERT_EQ(0, unshare(CLONE_NEWPID));
+	child = fork();
+	ASSERT_LE(0, child);
+	if (child == 0) {
+		struct zcopy_desc d = zc_buf("hello", 5);
+		struct zcopy_xfer x;
+		uint64_t own = 0;
+
+		if (zc_xfer(self->dev, self->snd, ZCOPY_MODE_SG, 0, &d, 1, &x) != 5)
+			_exit(1);
+		if (zc_debugfs_record(x.xfer_id, "pid", &own) || own != (uint64_t)getpid())
+			_exit(2);
+		_exit(write(pfd[1], &x.xfer_id, sizeof(x.xfer_id)) == sizeof(x.xfer_id) ? 0 : 3);
+	}
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("1: send failed, 2: own pid not 1, 3: pipe");
+	ASSERT_EQ(sizeof(id), read(pfd[0], &id, sizeof(id)));
+	EXPECT_EQ(0, zc_debugfs_record(id, "pid", &pid));
+	EXPECT_EQ((uint64_t)child, pid);
+	close(pfd[0]);
+	close(pfd[1]);
 }
 
 /* a failed transfer is recorded with its errno */
