@@ -54,19 +54,26 @@ struct zcopy_sync_frag {
 	bool copied;
 };
 
+/* fragments per chunk of the table: a full batch */
+#define ZCOPY_SYNC_CHUNK	ZCOPY_BATCH_MAX
+
 /**
  * struct zcopy_sync - the release notification of one transfer
  * @ubuf: what the skbs hold
  * @released: the last reference is gone
  * @lock: the notification side (softirq) against the sender: every member
  *	below, up to @users
- * @frags: the fragments sent by reference, in stream order
- * @nfrags: how many
- * @cap: room in @frags
- * @copied_bytes: bytes of @frags in skbs the stack copied
+ * @chunks: the fragments sent by reference, in stream order, in chunks of
+ *	ZCOPY_SYNC_CHUNK: growing the table never copies it
+ * @nchunks: chunks allocated
+ * @dir_cap: room in @chunks
+ * @nfrags: fragments noted
+ * @copied_bytes: bytes of the fragments in skbs the stack copied
  * @copied_ops: skbs copied that held some of them
  * @copied_unplaced: an skb was copied that could not be placed in the
- *	stream: none of @frags counts as kept by reference
+ *	stream: no fragment counts as kept by reference
+ * @kept: fragments noted of which no byte was copied (yet)
+ * @kept_pages: the pages they span
  * @users: the waiter and the notification side: whoever is last frees
  * @rcu: the free
  */
@@ -74,12 +81,15 @@ struct zcopy_sync {
 	struct ubuf_info ubuf;
 	struct completion released;
 	spinlock_t lock;	/* see @lock above */
-	struct zcopy_sync_frag *frags;
+	struct zcopy_sync_frag **chunks;
+	unsigned int nchunks;
+	unsigned int dir_cap;
 	unsigned int nfrags;
-	unsigned int cap;
 	u64 copied_bytes;
 	u64 copied_ops;
 	bool copied_unplaced;
+	u64 kept;
+	u64 kept_pages;
 	refcount_t users;
 	struct rcu_head rcu;
 };
@@ -95,8 +105,12 @@ static void zcopy_sync_free(struct rcu_head *rcu)
 {
 	struct zcopy_sync *s = container_of(rcu, struct zcopy_sync, rcu);
 
-	/* vfree() of a large array defers itself from here (softirq) */
-	kvfree(s->frags);
+	unsigned int i;
+
+	for (i = 0; i < s->nchunks; i++)
+		kfree(s->chunks[i]);
+	/* vfree() of a large directory defers itself from here (softirq) */
+	kvfree(s->chunks);
 	kfree(s);
 	zcopy_live_dec(ZCOPY_LIVE_SYNC);
 	/* last: the counter is the module's */
@@ -112,6 +126,18 @@ static void zcopy_sync_put(struct zcopy_sync *s)
 void zcopy_sync_uninit(void)
 {
 	rcu_barrier();
+}
+
+static struct zcopy_sync_frag *zcopy_sync_frag(struct zcopy_sync *s, unsigned int i)
+{
+	return &s->chunks[i / ZCOPY_SYNC_CHUNK][i % ZCOPY_SYNC_CHUNK];
+}
+
+/* a fragment noted (@sign 1) or no longer kept by reference (-1); under s->lock */
+static void zcopy_sync_kept(struct zcopy_sync *s, const struct zcopy_sync_frag *f, int sign)
+{
+	s->kept += sign;
+	s->kept_pages += sign * (s64)DIV_ROUND_UP(f->offset + f->len, PAGE_SIZE);
 }
 
 /*
@@ -174,19 +200,21 @@ static void zcopy_sync_copied(struct zcopy_sync *s, u32 seq, u32 len)
 	/* first fragment ending after @seq; the stream is shorter than 2^31 */
 	while (lo < hi) {
 		unsigned int mid = lo + (hi - lo) / 2;
-		struct zcopy_sync_frag *f = &s->frags[mid];
+		struct zcopy_sync_frag *f = zcopy_sync_frag(s, mid);
 
 		if (after(f->seq + f->len, seq))
 			hi = mid;
 		else
 			lo = mid + 1;
 	}
-	for (; lo < s->nfrags && before(s->frags[lo].seq, seq + len); lo++) {
-		struct zcopy_sync_frag *f = &s->frags[lo];
+	for (; lo < s->nfrags && before(zcopy_sync_frag(s, lo)->seq, seq + len); lo++) {
+		struct zcopy_sync_frag *f = zcopy_sync_frag(s, lo);
 		u32 start = after(f->seq, seq) ? f->seq : seq;
 		u32 end = before(f->seq + f->len, seq + len) ? f->seq + f->len : seq + len;
 
 		bytes += end - start;
+		if (!f->copied)
+			zcopy_sync_kept(s, f, -1);
 		f->copied = true;
 	}
 	if (bytes) {
@@ -243,25 +271,35 @@ struct zcopy_sync *zcopy_sync_new(void)
 	return s;
 }
 
-/* room for @n more fragments; only the sender grows the array */
-static int zcopy_sync_reserve(struct zcopy_sync *s, unsigned int n)
+/* a chunk more in the table; only the sender grows it */
+static int zcopy_sync_grow(struct zcopy_sync *s)
 {
-	struct zcopy_sync_frag *frags, *old;
+	struct zcopy_sync_frag **dir = NULL, **old = NULL;
+	struct zcopy_sync_frag *chunk;
 	unsigned long irqflags;
-	unsigned int cap;
+	unsigned int cap = s->dir_cap;
 
-	if (s->cap - s->nfrags >= n)
-		return 0;
-	cap = max3(2 * s->cap, s->nfrags + n, 64U);
-	frags = kvmalloc_array(cap, sizeof(*frags), GFP_KERNEL);
-	if (!frags)
+	chunk = kmalloc_array(ZCOPY_SYNC_CHUNK, sizeof(*chunk), GFP_KERNEL);
+	if (!chunk)
 		return -ENOMEM;
+	if (s->nchunks == cap) {
+		cap = max(2 * cap, 4U);
+		dir = kvmalloc_array(cap, sizeof(*dir), GFP_KERNEL);
+		if (!dir) {
+			kfree(chunk);
+			return -ENOMEM;
+		}
+	}
 	spin_lock_irqsave(&s->lock, irqflags);
-	old = s->frags;
-	if (s->nfrags)
-		memcpy(frags, old, s->nfrags * sizeof(*frags));
-	s->frags = frags;
-	s->cap = cap;
+	if (dir) {
+		/* pointers only: a few KiB for a transfer of a GiB */
+		if (s->nchunks)
+			memcpy(dir, s->chunks, s->nchunks * sizeof(*dir));
+		old = s->chunks;
+		s->chunks = dir;
+		s->dir_cap = cap;
+	}
+	s->chunks[s->nchunks++] = chunk;
 	spin_unlock_irqrestore(&s->lock, irqflags);
 	kvfree(old);
 	return 0;
@@ -289,18 +327,21 @@ int zcopy_sync_note(struct zcopy_sync *s, struct sock *sk, const struct bio_vec 
 	unsigned int i;
 	int ret;
 
-	ret = zcopy_sync_reserve(s, n);
-	if (ret)
-		return ret;
+	while (s->nchunks * ZCOPY_SYNC_CHUNK < s->nfrags + n) {
+		ret = zcopy_sync_grow(s);
+		if (ret)
+			return ret;
+	}
 	spin_lock_irqsave(&s->lock, irqflags);
 	*first = s->nfrags;
 	for (i = 0; i < n; i++) {
-		struct zcopy_sync_frag *f = &s->frags[s->nfrags + i];
+		struct zcopy_sync_frag *f = zcopy_sync_frag(s, s->nfrags + i);
 
 		f->seq = seq;
 		f->len = bv[i].bv_len;
 		f->offset = offset_in_page(bv[i].bv_offset);
 		f->copied = false;
+		zcopy_sync_kept(s, f, 1);
 		seq += f->len;
 	}
 	s->nfrags += n;
@@ -313,14 +354,24 @@ void zcopy_sync_keep(struct zcopy_sync *s, unsigned int first, ssize_t sent)
 {
 	unsigned long irqflags;
 	size_t left = max_t(ssize_t, sent, 0);
-	unsigned int i;
+	unsigned int i, kept = first;
 
 	spin_lock_irqsave(&s->lock, irqflags);
-	for (i = first; i < s->nfrags && left; i++) {
-		s->frags[i].len = min_t(size_t, s->frags[i].len, left);
-		left -= s->frags[i].len;
+	for (i = first; i < s->nfrags; i++) {
+		struct zcopy_sync_frag *f = zcopy_sync_frag(s, i);
+
+		/* never sent, or sent in part: counted again as what went */
+		if (!f->copied)
+			zcopy_sync_kept(s, f, -1);
+		if (!left)
+			continue;
+		f->len = min_t(size_t, f->len, left);
+		left -= f->len;
+		if (!f->copied)
+			zcopy_sync_kept(s, f, 1);
+		kept = i + 1;
 	}
-	s->nfrags = i;
+	s->nfrags = kept;
 	spin_unlock_irqrestore(&s->lock, irqflags);
 }
 
@@ -345,18 +396,12 @@ ssize_t zcopy_sync_send_pages(struct zcopy_sync *s, struct socket *sock,
 /* what the stack did with the fragments, so far; under s->lock */
 static void zcopy_sync_count(struct zcopy_sync *s, struct zcopy_counters *c)
 {
-	unsigned int i;
-
 	c->cpu_copy_bytes += s->copied_bytes;
 	c->cpu_copy_ops += s->copied_ops;
-	for (i = 0; i < s->nfrags && !s->copied_unplaced; i++) {
-		struct zcopy_sync_frag *f = &s->frags[i];
-
-		if (f->copied)
-			continue;
-		c->sg_entries++;
-		c->pages_referenced += DIV_ROUND_UP(f->offset + f->len, PAGE_SIZE);
-	}
+	if (s->copied_unplaced)
+		return;
+	c->sg_entries += s->kept;
+	c->pages_referenced += s->kept_pages;
 }
 
 /**
