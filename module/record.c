@@ -9,9 +9,10 @@
  *
  * A reset splits the transfers in two, by id: those up to reset_id are
  * before it (neither in the totals nor shown), the others after.  Commits
- * hold the read side of a per-CPU rwsem (no shared cache line), the reset
- * its write side, so no commit adds to totals that are being zeroed, and
- * none of an id before the reset adds to the totals after it.
+ * and debugfs readers hold the read side of a per-CPU rwsem (no shared
+ * cache line), the reset its write side, so no commit adds to totals that
+ * are being zeroed, none of an id before the reset adds to the totals
+ * after it, and no reader sees half of a reset.
  */
 #include <linux/atomic.h>
 #include <linux/moduleparam.h>
@@ -67,7 +68,12 @@ struct zcopy_slot {
 
 static struct zcopy_slot *ring;
 static atomic64_t reset_id = ATOMIC64_INIT(0);	/* ids up to this one are hidden */
-DEFINE_STATIC_PERCPU_RWSEM(reset_sem);		/* commits read, a reset writes */
+/*
+ * Commits and readers take the read side, a reset the write side.  Not
+ * DEFINE_STATIC_PERCPU_RWSEM(): its RCU callback may still be queued when
+ * the module goes, and only percpu_free_rwsem() waits for it.
+ */
+static struct percpu_rw_semaphore reset_sem;
 
 static u64 zcopy_counter(const struct zcopy_counters *c, unsigned int i)
 {
@@ -77,17 +83,24 @@ static u64 zcopy_counter(const struct zcopy_counters *c, unsigned int i)
 int zcopy_record_init(void)
 {
 	unsigned int i;
+	int ret;
 
 	ring_size = clamp(ring_size, 1U, 65536U);
+	ret = percpu_init_rwsem(&reset_sem);
+	if (ret)
+		return ret;
 	ring = kvcalloc(ring_size, sizeof(*ring), GFP_KERNEL);
-	if (!ring)
+	if (!ring) {
+		percpu_free_rwsem(&reset_sem);
 		return -ENOMEM;
+	}
 	for (i = 0; i < ring_size; i++)
 		spin_lock_init(&ring[i].lock);
 	totals = __alloc_percpu(sizeof(struct zcopy_totals) * ZCOPY_MODE_COUNT,
 				__alignof__(struct zcopy_totals));
 	if (!totals) {
 		kvfree(ring);
+		percpu_free_rwsem(&reset_sem);
 		return -ENOMEM;
 	}
 	return 0;
@@ -101,6 +114,7 @@ void zcopy_record_uninit(void)
 		put_pid(ring[i].r.tgid);
 	free_percpu(totals);
 	kvfree(ring);
+	percpu_free_rwsem(&reset_sem);
 }
 
 u64 zcopy_record_next_id(void)
@@ -166,6 +180,7 @@ static bool zcopy_record_get(u64 id, struct zcopy_record *r, pid_t *pid)
 
 void zcopy_record_reset(void)
 {
+	unsigned int i;
 	int cpu;
 
 	percpu_down_write(&reset_sem);
@@ -173,6 +188,16 @@ void zcopy_record_reset(void)
 		memset(per_cpu_ptr(totals, cpu), 0,
 		       sizeof(struct zcopy_totals) * ZCOPY_MODE_COUNT);
 	atomic64_set(&reset_id, atomic64_read(&next_id));
+	/* hidden records hold no process (nor its pid namespace) any more */
+	for (i = 0; i < ring_size; i++) {
+		struct pid *tgid;
+
+		spin_lock(&ring[i].lock);
+		tgid = ring[i].r.tgid;
+		ring[i].r.tgid = NULL;
+		spin_unlock(&ring[i].lock);
+		put_pid(tgid);
+	}
 	percpu_up_write(&reset_sem);
 }
 
@@ -181,6 +206,8 @@ void zcopy_record_show_totals(struct seq_file *m)
 	unsigned int mode, i;
 	int cpu;
 
+	/* never half of a reset */
+	percpu_down_read(&reset_sem);
 	seq_printf(m, "%-8s %10s %8s", "mode", "transfers", "errors");
 	for (i = 0; i < zcopy_counter_nfields; i++)
 		seq_printf(m, " %s", zcopy_counter_fields[i].name);
@@ -203,6 +230,7 @@ void zcopy_record_show_totals(struct seq_file *m)
 			seq_printf(m, " %llu", zcopy_counter(&sum.c, i));
 		seq_putc(m, '\n');
 	}
+	percpu_up_read(&reset_sem);
 }
 
 static void zcopy_record_row(struct seq_file *m, const struct zcopy_record *r, pid_t pid)
@@ -233,9 +261,11 @@ void zcopy_record_show_ring(struct seq_file *m)
 	seq_putc(m, '\n');
 
 	/* ids still in flight, or overwritten while we print, are skipped */
+	percpu_down_read(&reset_sem);
 	for (id = first + 1; id <= last; id++)
 		if (zcopy_record_get(id, &r, &pid))
 			zcopy_record_row(m, &r, pid);
+	percpu_up_read(&reset_sem);
 }
 
 /* one record, "name value" per line; -ENOENT when no longer in the ring */

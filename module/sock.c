@@ -111,8 +111,10 @@ static int zcopy_egress_lower(struct net_device *dev, struct netdev_nested_priv 
  * computed in software at transmit, and the stack first linearizes an skb
  * whose fragments are shared page-cache pages (skb_segment()'s checksum
  * check for GSO skbs, skb_checksum_help() for the others): a copy of every
- * byte again.  Fragments under a SYNC notification are not marked shared
- * and are checksummed in place.  All of this is read here, before every
+ * byte again.  Page-cache fragments under a SYNC notification are not
+ * marked shared: checksummed in place, unless a shared page (a buffer's,
+ * DIRECT's) joins their skb, whose linearization the notification then
+ * reports (sync.c).  All of this is read here, before every
  * batch.  Software devices (loopback, veth) have no parent device and do
  * no DMA.  A stacked device (VLAN, macvlan, bridge, bond) hands the skb to
  * the devices below it, each of which validates it again: a copy when one
@@ -307,8 +309,8 @@ ssize_t zcopy_send_pages(struct zcopy_xfer_ctx *x, struct bio_vec *bv,
 			 unsigned int n, size_t len, bool sync)
 {
 	int flags = zcopy_msg_flags(x, len, sync && x->sync);
-	unsigned int first = 0;
-	bool by_ref, noted;
+	struct zcopy_sync_pos pos;
+	bool by_ref;
 	size_t done = 0;
 	ssize_t ret;
 	unsigned int i;
@@ -325,18 +327,14 @@ ssize_t zcopy_send_pages(struct zcopy_xfer_ctx *x, struct bio_vec *bv,
 	}
 	by_ref = !x->stack_copies && !(x->csum_copies && !sync);
 	/* under SYNC, zcopy_sync_wait() counts what the stack kept by reference */
-	noted = by_ref && x->sync;
-	if (noted) {
-		ret = zcopy_sync_note(x->sync, x->sock->sk, bv, n, &first);
-		if (ret)
-			return zcopy_sent(x, ret, len);
-	}
+	if (x->sync)
+		zcopy_sync_note(x->sync, x->sock->sk, bv, n, by_ref, &pos);
 	if (sync)
 		ret = zcopy_sync_send_pages(x->sync, x->sock, bv, n, len, flags);
 	else
 		ret = zcopy_compat_send_pages(x->sock, bv, n, len, flags);
-	if (noted)
-		zcopy_sync_keep(x->sync, first, ret);
+	if (x->sync)
+		zcopy_sync_keep(x->sync, x->sock->sk, &pos, ret);
 	if (zcopy_sent(x, ret, len) <= 0)
 		return ret;
 	x->sync_sent |= sync;
@@ -347,7 +345,7 @@ ssize_t zcopy_send_pages(struct zcopy_xfer_ctx *x, struct bio_vec *bv,
 		if (!by_ref) {
 			x->c.cpu_copy_bytes += part;
 			x->c.cpu_copy_ops++;
-		} else if (!noted) {
+		} else if (!x->sync) {
 			x->c.sg_entries++;
 			x->c.pages_referenced +=
 				DIV_ROUND_UP(offset_in_page(bv[i].bv_offset) + part,
@@ -371,13 +369,20 @@ ssize_t zcopy_send_kvec(struct zcopy_xfer_ctx *x, void *buf, size_t len)
 {
 	struct kvec vec = { .iov_base = buf, .iov_len = len };
 	struct msghdr msg = { .msg_flags = zcopy_msg_flags(x, len, false) };
+	/* a notified skb the bytes join is copied with them: their place */
+	struct bio_vec bv = { .bv_len = len };
+	struct zcopy_sync_pos pos;
 	int ret;
 
 	ret = zcopy_check_signal(x);
 	if (ret)
 		return ret;
 	zcopy_sock_path(x);
+	if (x->sync)
+		zcopy_sync_note(x->sync, x->sock->sk, &bv, 1, false, &pos);
 	ret = kernel_sendmsg(x->sock, &msg, &vec, 1, len);
+	if (x->sync)
+		zcopy_sync_keep(x->sync, x->sock->sk, &pos, ret);
 	if (zcopy_sent(x, ret, len) <= 0)
 		return ret;
 	/* sendmsg without MSG_ZEROCOPY always copies into socket buffers... */

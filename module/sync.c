@@ -13,13 +13,23 @@
  * false: those bytes count as CPU copies.  UNIX sockets have no such
  * notification, so under SYNC their page-cache data is sent by copy.
  *
+ * The stack copies an skb under the notification for more than local
+ * delivery: for a packet tap (dev_queue_xmit_nit()), a timestamp clone, a
+ * tun device, and it linearizes one to checksum it in software
+ * (__pskb_pull_tail() from skb_checksum_help() or skb_segment(), when a
+ * buffer's page made it a shared-fragment skb).  Each reports
+ * zerocopy_success == false, and each is a copy of ours.
+ *
  * An skb holding page-cache pages may hold other bytes too: what an
  * earlier send left in the socket's tail skb, the buffers of the same
- * call.  So every fragment the call sends by reference is noted with
- * where its bytes sit in the TCP stream, and a copied skb is placed there
- * by the sequence number in its TCP header: only the bytes of this
- * transfer's fragments count, and the fragments it held are not counted
- * as kept by reference (sg_entries).
+ * call.  So every fragment the call sends is noted with where its bytes
+ * sit in the TCP stream, and a copied skb is placed there by the sequence
+ * number in its TCP header: only the bytes of this transfer's fragments
+ * count, and the fragments it held are not counted as kept by reference
+ * (sg_entries).  Where that cannot be done exactly - another writer on the
+ * socket, an skb whose TCP header cannot be read, no memory for the table
+ * - the notification is untracked: every copied skb counts whole, and no
+ * fragment counts as kept.
  */
 #include <linux/completion.h>
 #include <linux/ip.h>
@@ -40,15 +50,16 @@
 #include "xfer.h"
 
 /**
- * struct zcopy_sync_frag - a fragment the transfer sent by reference (page
- *	cache under the notification, or a buffer's or DIRECT's page)
- * @seq: TCP sequence number of its first byte
+ * struct zcopy_sync_frag - a fragment the transfer sent (page cache under
+ *	the notification, a buffer's or DIRECT's page, COPY's bytes)
+ * @off: where its first byte is in the stream, from the first fragment's
  * @len: its bytes
  * @offset: its offset in its first page (pages_referenced)
- * @copied: the stack copied an skb holding some of its bytes
+ * @copied: the stack copied an skb holding some of its bytes, or it was
+ *	sent by copy: not kept by reference
  */
 struct zcopy_sync_frag {
-	u32 seq;
+	u32 off;
 	u32 len;
 	u16 offset;
 	bool copied;
@@ -68,10 +79,11 @@ struct zcopy_sync_frag {
  * @nchunks: chunks allocated
  * @dir_cap: room in @chunks
  * @nfrags: fragments noted
+ * @base: TCP sequence number of the first fragment's first byte
  * @copied_bytes: bytes of the fragments in skbs the stack copied
  * @copied_ops: skbs copied that held some of them
- * @copied_unplaced: an skb was copied that could not be placed in the
- *	stream: no fragment counts as kept by reference
+ * @untracked: the fragments' place in the stream is not known for sure:
+ *	copied skbs count whole, no fragment counts as kept by reference
  * @kept: fragments noted of which no byte was copied (yet)
  * @kept_pages: the pages they span
  * @users: the waiter and the notification side: whoever is last frees
@@ -85,9 +97,10 @@ struct zcopy_sync {
 	unsigned int nchunks;
 	unsigned int dir_cap;
 	unsigned int nfrags;
+	u32 base;
 	u64 copied_bytes;
 	u64 copied_ops;
-	bool copied_unplaced;
+	bool untracked;
 	u64 kept;
 	u64 kept_pages;
 	refcount_t users;
@@ -104,12 +117,11 @@ struct zcopy_sync {
 static void zcopy_sync_free(struct rcu_head *rcu)
 {
 	struct zcopy_sync *s = container_of(rcu, struct zcopy_sync, rcu);
-
 	unsigned int i;
 
 	for (i = 0; i < s->nchunks; i++)
 		kfree(s->chunks[i]);
-	/* vfree() of a large directory defers itself from here (softirq) */
+	/* in_interrupt() holds for RCU callbacks: a large vfree() is deferred */
 	kvfree(s->chunks);
 	kfree(s);
 	zcopy_live_dec(ZCOPY_LIVE_SYNC);
@@ -141,16 +153,18 @@ static void zcopy_sync_kept(struct zcopy_sync *s, const struct zcopy_sync_frag *
 }
 
 /*
- * Where the fragment bytes of @skb start in its TCP stream: the skb is in
- * the network stack (sent, or being received locally), so its IP and TCP
- * headers are in place; the fragments hold the last data_len bytes of the
- * payload.  False when the headers cannot be read.
+ * The bytes of @skb the stack copied, where they are in its TCP stream:
+ * its fragments (skb_copy_ubufs(): the last data_len bytes of the
+ * payload), or all of its payload once it was linearized (data_len 0).
+ * The skb is in the network stack (sent, or being received), so its IP and
+ * TCP headers are in place.  False when they cannot be read.
  */
-static bool zcopy_skb_frags_seq(struct sk_buff *skb, u32 *seq)
+static bool zcopy_skb_copied(struct sk_buff *skb, u32 *seq, u32 *len)
 {
 	int off = skb_network_offset(skb);
 	const struct tcphdr *th;
 	struct tcphdr thbuf;
+	u32 payload;
 	u8 proto;
 	u8 vbuf;
 	const u8 *v;
@@ -187,32 +201,49 @@ static bool zcopy_skb_frags_seq(struct sk_buff *skb, u32 *seq)
 	off += th->doff * 4;
 	if (off > skb->len || skb->len - off < skb->data_len)
 		return false;
-	*seq = ntohl(th->seq) + (skb->len - off - skb->data_len);
+	payload = skb->len - off;
+	*len = skb->data_len ? skb->data_len : payload;
+	*seq = ntohl(th->seq) + payload - *len;
 	return true;
 }
+
+/*
+ * An skb starts at most this far before the first fragment (one GSO skb,
+ * BIG TCP's included); the fragments span less than 2^31 bytes beyond it.
+ */
+#define ZCOPY_SYNC_BEHIND	(16U << 20)
 
 /* the stack copied @len bytes at @seq of the stream: which were ours; under s->lock */
 static void zcopy_sync_copied(struct zcopy_sync *s, u32 seq, u32 len)
 {
 	unsigned int lo = 0, hi = s->nfrags;
-	u64 bytes = 0;
+	u32 rel = seq - s->base;
+	u64 bytes = 0, end;
 
-	/* first fragment ending after @seq; the stream is shorter than 2^31 */
+	if (!s->nfrags)
+		return;
+	/* from before the first fragment */
+	if (rel > U32_MAX - ZCOPY_SYNC_BEHIND) {
+		if (len <= -rel)
+			return;
+		len += rel;
+		rel = 0;
+	}
+	end = (u64)rel + len;
+	/* the first fragment that ends after @rel */
 	while (lo < hi) {
 		unsigned int mid = lo + (hi - lo) / 2;
 		struct zcopy_sync_frag *f = zcopy_sync_frag(s, mid);
 
-		if (after(f->seq + f->len, seq))
+		if ((u64)f->off + f->len > rel)
 			hi = mid;
 		else
 			lo = mid + 1;
 	}
-	for (; lo < s->nfrags && before(zcopy_sync_frag(s, lo)->seq, seq + len); lo++) {
+	for (; lo < s->nfrags && zcopy_sync_frag(s, lo)->off < end; lo++) {
 		struct zcopy_sync_frag *f = zcopy_sync_frag(s, lo);
-		u32 start = after(f->seq, seq) ? f->seq : seq;
-		u32 end = before(f->seq + f->len, seq + len) ? f->seq + f->len : seq + len;
 
-		bytes += end - start;
+		bytes += min_t(u64, (u64)f->off + f->len, end) - max_t(u64, f->off, rel);
 		if (!f->copied)
 			zcopy_sync_kept(s, f, -1);
 		f->copied = true;
@@ -229,17 +260,16 @@ void zcopy_sync_complete(struct sk_buff *skb, struct ubuf_info *uarg,
 {
 	struct zcopy_sync *s = container_of(uarg, struct zcopy_sync, ubuf);
 	unsigned long irqflags;
-	u32 seq;
+	u32 seq, len;
 
 	if (!zerocopy_success && skb) {
-		/* skb_copy_ubufs() replaced the fragments with copies */
 		spin_lock_irqsave(&s->lock, irqflags);
-		if (zcopy_skb_frags_seq(skb, &seq)) {
-			zcopy_sync_copied(s, seq, skb->data_len);
+		if (!s->untracked && zcopy_skb_copied(skb, &seq, &len)) {
+			zcopy_sync_copied(s, seq, len);
 		} else {
-			s->copied_bytes += skb->data_len;
+			s->copied_bytes += skb->data_len ? skb->data_len : skb->len;
 			s->copied_ops++;
-			s->copied_unplaced = true;
+			s->untracked = true;
 		}
 		spin_unlock_irqrestore(&s->lock, irqflags);
 	}
@@ -279,12 +309,13 @@ static int zcopy_sync_grow(struct zcopy_sync *s)
 	unsigned long irqflags;
 	unsigned int cap = s->dir_cap;
 
-	chunk = kmalloc_array(ZCOPY_SYNC_CHUNK, sizeof(*chunk), GFP_KERNEL);
+	/* the caller's memory: it may live on after the call (EAGAIN, EINTR) */
+	chunk = kmalloc_array(ZCOPY_SYNC_CHUNK, sizeof(*chunk), GFP_KERNEL_ACCOUNT);
 	if (!chunk)
 		return -ENOMEM;
 	if (s->nchunks == cap) {
 		cap = max(2 * cap, 4U);
-		dir = kvmalloc_array(cap, sizeof(*dir), GFP_KERNEL);
+		dir = kvmalloc_array(cap, sizeof(*dir), GFP_KERNEL_ACCOUNT);
 		if (!dir) {
 			kfree(chunk);
 			return -ENOMEM;
@@ -306,58 +337,76 @@ static int zcopy_sync_grow(struct zcopy_sync *s)
 }
 
 /**
- * zcopy_sync_note - note fragments about to be sent by reference
+ * zcopy_sync_note - note fragments about to be sent
  * @s: the transfer's notification
  * @sk: its plain TCP socket
- * @bv: the fragments
+ * @bv: the fragments (only their lengths and offsets are read)
  * @n: how many
- * @first: set to the index of the first, for zcopy_sync_keep()
+ * @by_ref: sent by reference, so kept by reference unless the stack
+ *	copies them; else sent by copy, whose copies by the stack count too
+ * @pos: for zcopy_sync_keep(): where the first goes
  *
  * Before the send: the stack may copy an skb holding them before the send
  * returns (loopback delivers during it).  They go at the end of the
- * stream (write_seq): nobody else writes to the socket meanwhile.
- *
- * Return: 0, or -ENOMEM.
+ * stream (write_seq), unless somebody else writes to the socket meanwhile,
+ * which zcopy_sync_keep() finds out.  Without memory for the table the
+ * notification goes untracked, and the send goes on.
  */
-int zcopy_sync_note(struct zcopy_sync *s, struct sock *sk, const struct bio_vec *bv,
-		    unsigned int n, unsigned int *first)
+void zcopy_sync_note(struct zcopy_sync *s, struct sock *sk, const struct bio_vec *bv,
+		     unsigned int n, bool by_ref, struct zcopy_sync_pos *pos)
 {
-	u32 seq = READ_ONCE(tcp_sk(sk)->write_seq);
 	unsigned long irqflags;
 	unsigned int i;
-	int ret;
+	u32 off;
 
-	while (s->nchunks * ZCOPY_SYNC_CHUNK < s->nfrags + n) {
-		ret = zcopy_sync_grow(s);
-		if (ret)
-			return ret;
-	}
+	pos->seq = READ_ONCE(tcp_sk(sk)->write_seq);
+	pos->first = s->nfrags;
+	while (!s->untracked && s->nchunks * ZCOPY_SYNC_CHUNK < s->nfrags + n)
+		if (zcopy_sync_grow(s))
+			s->untracked = true;
 	spin_lock_irqsave(&s->lock, irqflags);
-	*first = s->nfrags;
+	if (s->untracked)
+		goto out;
+	if (!s->nfrags)
+		s->base = pos->seq;
+	off = pos->seq - s->base;
 	for (i = 0; i < n; i++) {
 		struct zcopy_sync_frag *f = zcopy_sync_frag(s, s->nfrags + i);
 
-		f->seq = seq;
+		f->off = off;
 		f->len = bv[i].bv_len;
 		f->offset = offset_in_page(bv[i].bv_offset);
-		f->copied = false;
-		zcopy_sync_kept(s, f, 1);
-		seq += f->len;
+		f->copied = !by_ref;
+		if (by_ref)
+			zcopy_sync_kept(s, f, 1);
+		off += f->len;
 	}
 	s->nfrags += n;
+out:
 	spin_unlock_irqrestore(&s->lock, irqflags);
-	return 0;
 }
 
-/* after the send: keep the fragments of the @sent bytes the socket took */
-void zcopy_sync_keep(struct zcopy_sync *s, unsigned int first, ssize_t sent)
+/**
+ * zcopy_sync_keep - after the send: keep the fragments of what went
+ * @s: the notification
+ * @sk: the socket
+ * @pos: what zcopy_sync_note() said
+ * @sent: what the send returned
+ *
+ * A stream that grew by other than @sent bytes had another writer (or a
+ * SYN with data): the fragments are not where they were noted.
+ */
+void zcopy_sync_keep(struct zcopy_sync *s, struct sock *sk,
+		     const struct zcopy_sync_pos *pos, ssize_t sent)
 {
-	unsigned long irqflags;
 	size_t left = max_t(ssize_t, sent, 0);
-	unsigned int i, kept = first;
+	unsigned int i, kept = pos->first;
+	unsigned long irqflags;
 
 	spin_lock_irqsave(&s->lock, irqflags);
-	for (i = first; i < s->nfrags; i++) {
+	if (READ_ONCE(tcp_sk(sk)->write_seq) - pos->seq != left)
+		s->untracked = true;
+	for (i = pos->first; i < s->nfrags; i++) {
 		struct zcopy_sync_frag *f = zcopy_sync_frag(s, i);
 
 		/* never sent, or sent in part: counted again as what went */
@@ -398,7 +447,7 @@ static void zcopy_sync_count(struct zcopy_sync *s, struct zcopy_counters *c)
 {
 	c->cpu_copy_bytes += s->copied_bytes;
 	c->cpu_copy_ops += s->copied_ops;
-	if (s->copied_unplaced)
+	if (s->untracked)
 		return;
 	c->sg_entries += s->kept;
 	c->pages_referenced += s->kept_pages;

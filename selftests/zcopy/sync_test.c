@@ -175,14 +175,14 @@ TEST_F(sync, more_does_not_hold_the_tail)
  * with the file.
  */
 static void sync_shared_skb(struct __test_metadata *_metadata, FIXTURE_DATA(sync) *self,
-			    size_t before, size_t head, size_t tail)
+			    enum zc_transport t, size_t before, size_t head, size_t tail)
 {
 	static const char bytes[1000];
 	struct zcopy_desc d[3];
 	struct zcopy_xfer x;
 	struct zc_sink sink;
 	uint64_t again, kept = 0;
-	long retrans;
+	long retrans = 0;
 	int n = 0;
 
 	if (head)
@@ -190,29 +190,39 @@ static void sync_shared_skb(struct __test_metadata *_metadata, FIXTURE_DATA(sync
 	d[n++] = zc_file(self->file, 0, 0);
 	if (tail)
 		d[n++] = zc_buf(bytes, tail);
-	ASSERT_EQ(0, zc_sink_start(&sink, self->rcv));
-	if (before)
-		ASSERT_EQ((ssize_t)before, send(self->snd, bytes, before, MSG_MORE));
-	EXPECT_EQ(head + SIZE + tail,
-		  zc_xfer(self->dev, self->snd, ZCOPY_MODE_SG, ZCOPY_F_SYNC, d, n, &x));
-	retrans = zc_tcp_retransmits(self->snd);
-	close(self->snd);
-	zc_sink_wait(&sink);
-	EXPECT_EQ(before + head + SIZE + tail, sink.bytes);
-	EXPECT_LE(0, retrans);
-	TH_LOG("cpu_copy_bytes %llu in %llu ops, sg_entries %llu, %ld retransmissions",
-	       (unsigned long long)x.counters.cpu_copy_bytes,
-	       (unsigned long long)x.counters.cpu_copy_ops,
-	       (unsigned long long)x.counters.sg_entries, retrans);
-	/* a segment TCP delivers twice is copied twice (counters.rst) */
+	/*
+	 * A segment TCP delivers twice is copied twice (counters.rst): a
+	 * loaded guest may see a tail loss probe; then again, on a new
+	 * connection.
+	 */
+	for (int attempt = 0; attempt < 3; attempt++) {
+		if (attempt)
+			ASSERT_EQ(0, zc_pair(t, &self->snd, &self->rcv));
+		ASSERT_EQ(0, zc_sink_start(&sink, self->rcv));
+		if (before)
+			ASSERT_EQ((ssize_t)before, send(self->snd, bytes, before, MSG_MORE));
+		EXPECT_EQ(head + SIZE + tail,
+			  zc_xfer(self->dev, self->snd, ZCOPY_MODE_SG, ZCOPY_F_SYNC, d, n, &x));
+		retrans = zc_tcp_retransmits(self->snd);
+		close(self->snd);
+		zc_sink_wait(&sink);
+		EXPECT_EQ(before + head + SIZE + tail, sink.bytes);
+		EXPECT_LE(0, retrans);
+		TH_LOG("cpu_copy_bytes %llu in %llu ops, sg_entries %llu, %ld retransmissions",
+		       (unsigned long long)x.counters.cpu_copy_bytes,
+		       (unsigned long long)x.counters.cpu_copy_ops,
+		       (unsigned long long)x.counters.sg_entries, retrans);
+		if (!retrans)
+			break;
+	}
 	if (retrans > 0)
-		SKIP(return, "retransmissions: bytes copied more than once");
+		SKIP(return, "retransmissions on 3 connections: bytes copied more than once");
 	ASSERT_LE(head + SIZE + tail, x.counters.cpu_copy_bytes);
 	/* the header's and trailer's second copies */
 	again = x.counters.cpu_copy_bytes - (head + SIZE + tail);
-	if (head && again != tail && again != head + tail)
+	if (head && again != head && again != head + tail)
 		kept++;
-	if (tail && again != head && again != head + tail)
+	if (tail && again != tail && again != head + tail)
 		kept++;
 	EXPECT_TRUE(again == 0 || again == head || again == tail || again == head + tail)
 		TH_LOG("%llu bytes copied again: not whole fragments", (unsigned long long)again);
@@ -226,14 +236,14 @@ TEST_F(sync, earlier_bytes_in_the_skb_are_not_counted)
 {
 	if (variant->t == ZC_UNIX)
 		SKIP(return, "UNIX sockets send page-cache data by copy under SYNC");
-	sync_shared_skb(_metadata, self, 1000, 0, 0);
+	sync_shared_skb(_metadata, self, variant->t, 1000, 0, 0);
 }
 
 TEST_F(sync, header_and_trailer_are_counted_once)
 {
 	if (variant->t == ZC_UNIX)
 		SKIP(return, "UNIX sockets send page-cache data by copy under SYNC");
-	sync_shared_skb(_metadata, self, 0, 200, 50);
+	sync_shared_skb(_metadata, self, variant->t, 0, 200, 50);
 }
 
 /*
