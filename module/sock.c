@@ -111,10 +111,9 @@ static int zcopy_egress_lower(struct net_device *dev, struct netdev_nested_priv 
  * computed in software at transmit, and the stack first linearizes an skb
  * whose fragments are shared page-cache pages (skb_segment()'s checksum
  * check for GSO skbs, skb_checksum_help() for the others): a copy of every
- * byte again.  Page-cache fragments under a SYNC notification are not
- * marked shared: checksummed in place, unless a shared page (a buffer's,
- * DIRECT's) joins their skb, whose linearization the notification then
- * reports (sync.c).  All of this is read here, before every
+ * byte again; SYNC's fragments too, which its notification marks shared
+ * as MSG_ZEROCOPY's (SKBFL_ZEROCOPY_FRAG).  All of this is read here,
+ * before every
  * batch.  Software devices (loopback, veth) have no parent device and do
  * no DMA.  A stacked device (VLAN, macvlan, bridge, bond) hands the skb to
  * the devices below it, each of which validates it again: a copy when one
@@ -325,10 +324,11 @@ ssize_t zcopy_send_pages(struct zcopy_xfer_ctx *x, struct bio_vec *bv,
 			zcopy_count_sent(x, ret);
 		return ret;
 	}
-	by_ref = !x->stack_copies && !(x->csum_copies && !sync);
+	by_ref = !x->stack_copies && !x->csum_copies;
 	/* under SYNC, zcopy_sync_wait() counts what the stack kept by reference */
 	if (x->sync)
-		zcopy_sync_note(x->sync, x->sock->sk, bv, n, by_ref, &pos);
+		zcopy_sync_note(x->sync, x->sock->sk, bv, n,
+				by_ref ? ZCOPY_SYNC_BY_REF : ZCOPY_SYNC_COUNTED, &pos);
 	if (sync)
 		ret = zcopy_sync_send_pages(x->sync, x->sock, bv, n, len, flags);
 	else
@@ -379,7 +379,8 @@ ssize_t zcopy_send_kvec(struct zcopy_xfer_ctx *x, void *buf, size_t len)
 		return ret;
 	zcopy_sock_path(x);
 	if (x->sync)
-		zcopy_sync_note(x->sync, x->sock->sk, &bv, 1, false, &pos);
+		zcopy_sync_note(x->sync, x->sock->sk, &bv, 1,
+				x->stack_copies ? ZCOPY_SYNC_COUNTED : ZCOPY_SYNC_BY_COPY, &pos);
 	ret = kernel_sendmsg(x->sock, &msg, &vec, 1, len);
 	if (x->sync)
 		zcopy_sync_keep(x->sync, x->sock->sk, &pos, ret);

@@ -15,10 +15,12 @@
  *
  * The stack copies an skb under the notification for more than local
  * delivery: for a packet tap (dev_queue_xmit_nit()), a timestamp clone, a
- * tun device, and it linearizes one to checksum it in software
- * (__pskb_pull_tail() from skb_checksum_help() or skb_segment(), when a
- * buffer's page made it a shared-fragment skb).  Each reports
- * zerocopy_success == false, and each is a copy of ours.
+ * tun device; each reports zerocopy_success == false.  It also reports the
+ * skbs it linearizes (__pskb_pull_tail(), data_len 0 at the callback):
+ * for a device without scatter-gather or TX checksum offload, whose copies
+ * sock.c counted when it sent them (the notification marks its skbs shared,
+ * SKBFL_ZEROCOPY_FRAG, as MSG_ZEROCOPY's), and in skb_segment() before the
+ * segments have their sequence numbers: those are not counted again.
  *
  * An skb holding page-cache pages may hold other bytes too: what an
  * earlier send left in the socket's tail skb, the buffers of the same
@@ -57,12 +59,14 @@
  * @offset: its offset in its first page (pages_referenced)
  * @copied: the stack copied an skb holding some of its bytes, or it was
  *	sent by copy: not kept by reference
+ * @counted: the stack's copy of it was counted when it was sent
  */
 struct zcopy_sync_frag {
 	u32 off;
 	u32 len;
 	u16 offset;
 	bool copied;
+	bool counted;
 };
 
 /* fragments per chunk of the table: a full batch */
@@ -154,10 +158,9 @@ static void zcopy_sync_kept(struct zcopy_sync *s, const struct zcopy_sync_frag *
 
 /*
  * The bytes of @skb the stack copied, where they are in its TCP stream:
- * its fragments (skb_copy_ubufs(): the last data_len bytes of the
- * payload), or all of its payload once it was linearized (data_len 0).
- * The skb is in the network stack (sent, or being received), so its IP and
- * TCP headers are in place.  False when they cannot be read.
+ * its fragments (skb_copy_ubufs()), the last data_len bytes of the
+ * payload.  The skb is in the network stack (sent, or being received), so
+ * its IP and TCP headers are in place.  False when they cannot be read.
  */
 static bool zcopy_skb_copied(struct sk_buff *skb, u32 *seq, u32 *len)
 {
@@ -202,7 +205,7 @@ static bool zcopy_skb_copied(struct sk_buff *skb, u32 *seq, u32 *len)
 	if (off > skb->len || skb->len - off < skb->data_len)
 		return false;
 	payload = skb->len - off;
-	*len = skb->data_len ? skb->data_len : payload;
+	*len = skb->data_len;
 	*seq = ntohl(th->seq) + payload - *len;
 	return true;
 }
@@ -243,7 +246,9 @@ static void zcopy_sync_copied(struct zcopy_sync *s, u32 seq, u32 len)
 	for (; lo < s->nfrags && zcopy_sync_frag(s, lo)->off < end; lo++) {
 		struct zcopy_sync_frag *f = zcopy_sync_frag(s, lo);
 
-		bytes += min_t(u64, (u64)f->off + f->len, end) - max_t(u64, f->off, rel);
+		if (!f->counted)
+			bytes += min_t(u64, (u64)f->off + f->len, end) -
+				 max_t(u64, f->off, rel);
 		if (!f->copied)
 			zcopy_sync_kept(s, f, -1);
 		f->copied = true;
@@ -262,12 +267,13 @@ void zcopy_sync_complete(struct sk_buff *skb, struct ubuf_info *uarg,
 	unsigned long irqflags;
 	u32 seq, len;
 
-	if (!zerocopy_success && skb) {
+	/* a linearized skb (data_len 0): counted when sent, see above */
+	if (!zerocopy_success && skb && skb->data_len) {
 		spin_lock_irqsave(&s->lock, irqflags);
 		if (!s->untracked && zcopy_skb_copied(skb, &seq, &len)) {
 			zcopy_sync_copied(s, seq, len);
 		} else {
-			s->copied_bytes += skb->data_len ? skb->data_len : skb->len;
+			s->copied_bytes += skb->data_len;
 			s->copied_ops++;
 			s->untracked = true;
 		}
@@ -342,8 +348,9 @@ static int zcopy_sync_grow(struct zcopy_sync *s)
  * @sk: its plain TCP socket
  * @bv: the fragments (only their lengths and offsets are read)
  * @n: how many
- * @by_ref: sent by reference, so kept by reference unless the stack
- *	copies them; else sent by copy, whose copies by the stack count too
+ * @how: ZCOPY_SYNC_BY_REF: kept by reference unless the stack copies
+ *	them; ZCOPY_SYNC_BY_COPY: sent by copy, and a copy by the stack
+ *	counts; ZCOPY_SYNC_COUNTED: the stack's copy is counted already
  * @pos: for zcopy_sync_keep(): where the first goes
  *
  * Before the send: the stack may copy an skb holding them before the send
@@ -353,7 +360,7 @@ static int zcopy_sync_grow(struct zcopy_sync *s)
  * notification goes untracked, and the send goes on.
  */
 void zcopy_sync_note(struct zcopy_sync *s, struct sock *sk, const struct bio_vec *bv,
-		     unsigned int n, bool by_ref, struct zcopy_sync_pos *pos)
+		     unsigned int n, enum zcopy_sync_how how, struct zcopy_sync_pos *pos)
 {
 	unsigned long irqflags;
 	unsigned int i;
@@ -376,8 +383,9 @@ void zcopy_sync_note(struct zcopy_sync *s, struct sock *sk, const struct bio_vec
 		f->off = off;
 		f->len = bv[i].bv_len;
 		f->offset = offset_in_page(bv[i].bv_offset);
-		f->copied = !by_ref;
-		if (by_ref)
+		f->copied = how != ZCOPY_SYNC_BY_REF;
+		f->counted = how == ZCOPY_SYNC_COUNTED;
+		if (!f->copied)
 			zcopy_sync_kept(s, f, 1);
 		off += f->len;
 	}

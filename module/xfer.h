@@ -300,8 +300,15 @@ struct zcopy_sync_pos {
 	unsigned int first;
 };
 
+/* how fragments were sent, for zcopy_sync_note() */
+enum zcopy_sync_how {
+	ZCOPY_SYNC_BY_REF,
+	ZCOPY_SYNC_BY_COPY,
+	ZCOPY_SYNC_COUNTED,
+};
+
 void zcopy_sync_note(struct zcopy_sync *s, struct sock *sk, const struct bio_vec *bv,
-		     unsigned int n, bool by_ref, struct zcopy_sync_pos *pos);
+		     unsigned int n, enum zcopy_sync_how how, struct zcopy_sync_pos *pos);
 void zcopy_sync_keep(struct zcopy_sync *s, struct sock *sk,
 		     const struct zcopy_sync_pos *pos, ssize_t sent);
 ssize_t zcopy_sync_send_pages(struct zcopy_sync *s, struct socket *sock,

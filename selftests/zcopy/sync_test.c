@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -272,6 +273,8 @@ FIXTURE_SETUP(sync_nic)
 
 FIXTURE_TEARDOWN(sync_nic)
 {
+	if (self->peer.pid > 0)
+		zc_peer_finish(&self->peer);
 	close(self->file);
 	unlink(self->path);
 	close(self->dev);
@@ -290,6 +293,7 @@ TEST_F_TIMEOUT(sync_nic, e1000e_keeps_every_fragment, 120)
 	EXPECT_EQ(NIC_SIZE, zc_xfer(self->dev, self->peer.sock, ZCOPY_MODE_SG, ZCOPY_F_SYNC,
 				    &d, 1, &x));
 	EXPECT_EQ(0, zc_peer_finish(&self->peer));
+	self->peer.pid = 0;
 	EXPECT_EQ(NIC_SIZE, self->peer.bytes);
 	EXPECT_EQ(want, self->peer.hash);
 	EXPECT_EQ(0, x.counters.cpu_copy_bytes);
@@ -297,6 +301,46 @@ TEST_F_TIMEOUT(sync_nic, e1000e_keeps_every_fragment, 120)
 	EXPECT_GE((NIC_SIZE + 4095) / 4096, x.counters.sg_entries);
 	EXPECT_EQ((NIC_SIZE + 4095) / 4096, x.counters.pages_referenced);
 	EXPECT_EQ(NIC_SIZE, x.counters.dma_out_bytes);
+}
+
+/*
+ * A device without TX checksum offload (veth, tx off): the stack
+ * linearizes every skb marked shared to checksum it in software, and the
+ * SYNC notification marks its skbs shared (SKBFL_ZEROCOPY_FRAG, as
+ * MSG_ZEROCOPY's): every byte is copied once there - the file's, and the
+ * header's and trailer's after their copy from user memory - and no
+ * fragment is kept by reference.  The peer gets every byte.
+ */
+TEST_F_TIMEOUT(sync_nic, veth_tx_off_copies_every_byte, 120)
+{
+	static const char head[200] = "head", tail[50] = "tail";
+	struct zcopy_desc d[3] = {
+		zc_buf(head, sizeof(head)), zc_file(self->file, 0, 0), zc_buf(tail, sizeof(tail)),
+	};
+	const uint64_t total = sizeof(head) + NIC_SIZE + sizeof(tail);
+	char why[128] = "";
+	struct zcopy_xfer x;
+	uint64_t want;
+	char *file;
+
+	file = malloc(NIC_SIZE);
+	ASSERT_NE(NULL, file);
+	ASSERT_EQ(NIC_SIZE, pread(self->file, file, NIC_SIZE, 0));
+	want = zc_hash(zc_hash(zc_hash(ZC_HASH_INIT, head, sizeof(head)), file, NIC_SIZE),
+		       tail, sizeof(tail));
+	free(file);
+	ASSERT_EQ(0, zc_peer_start(&self->peer, ZC_VETH_NOCSUM, why, sizeof(why)))
+		TH_LOG("%s", why);
+	ASSERT_EQ(0, zc_sh("ethtool -k %s | grep -q '^tx-checksumming: off'", self->peer.ifname));
+	EXPECT_EQ(total, zc_xfer(self->dev, self->peer.sock, ZCOPY_MODE_SG, ZCOPY_F_SYNC,
+				 d, 3, &x));
+	EXPECT_EQ(0, zc_peer_finish(&self->peer));
+	self->peer.pid = 0;
+	EXPECT_EQ(total, self->peer.bytes);
+	EXPECT_EQ(want, self->peer.hash);
+	EXPECT_EQ(sizeof(head) + sizeof(tail) + total, x.counters.cpu_copy_bytes);
+	EXPECT_EQ(0, x.counters.sg_entries);
+	EXPECT_EQ(0, x.counters.pages_referenced);
 }
 
 TEST_HARNESS_MAIN
