@@ -1,0 +1,96 @@
+#!/bin/sh
+# Runs inside the VM for `make profile`: `perf record` of one `zcopy bench`
+# method at a time, on the warm large file and on the small responses over
+# veth with scatter-gather, then per method: samples per thread, samples
+# per page moved, the top symbols of the sending thread (self, no
+# children), and its caller graph between markers for the host.
+# profile.conf (written by profile.sh) holds RUNS, SIZE, SMALL, PERIOD,
+# WORKLOADS and the methods of each workload.
+set -u
+cd "$(dirname "$0")"
+. ./profile.conf
+data=${ZCOPY_DATA:-/mnt/data}
+out=/tmp/profile
+mkdir -p "$out"
+export HOME=/root
+
+# perf resolves kernel and module symbols from /proc/kallsyms, which shows
+# addresses only with kptr_restrict 0
+echo 0 >/proc/sys/kernel/kptr_restrict
+echo -1 >/proc/sys/kernel/perf_event_paranoid
+echo "machine: guest $(uname -r), $(nproc) vCPUs; $(perf --version)"
+
+# the veth pair between two network namespaces, as bench-guest.sh sets it up
+mkdir -p /var && ln -sfn /run /var/run
+ip netns add zbpeer
+ip link add vb0 type veth peer name vb1
+ip link set vb1 netns zbpeer
+ip addr add 192.0.2.1/24 dev vb0
+ip link set vb0 up
+ip -n zbpeer addr add 192.0.2.2/24 dev vb1
+ip -n zbpeer link set vb1 up
+ip -n zbpeer link set lo up
+ethtool -K vb0 sg on >/dev/null
+
+bench() {
+	./zcopy bench -d "$data" --netns zbpeer -s "$SIZE" --small "$SMALL" "$@" 192.0.2.2:7200
+}
+# creates the files and fills the page cache outside any recording
+echo "=== warm-up: zcopy bench -r 1 -w warm,small -M sendfile"
+bench -r 1 -w warm,small -M sendfile >/dev/null || exit 1
+
+# idle-loop symbols: the time a vCPU had nothing to run
+idle_re='idle|safe_halt|mwait|poll_idle'
+rc=0
+for wl in $WORKLOADS; do
+	case $wl in
+	warm) methods=$WARM_METHODS
+		pages=$(($(echo "$SIZE" | sed 's/M$//') * 256 * RUNS)) items=$RUNS ;;
+	small) methods=$SMALL_METHODS
+		pages=$((SMALL * 4 * RUNS)) items=$((SMALL * RUNS)) ;;
+	*) echo "profile: unknown workload $wl"; exit 1 ;;
+	esac
+	for m in $methods; do
+		f=$out/$wl-$m.data
+		echo
+		echo "=== PROFILE $wl $m: perf record -e cpu-clock -c $PERIOD -a -g -- zcopy bench -r $RUNS -w $wl -M $m"
+		perf record -q -N -e cpu-clock -c "$PERIOD" -a -g -o "$f" -- \
+			./zcopy bench -d "$data" --netns zbpeer -s "$SIZE" --small "$SMALL" \
+			-r "$RUNS" -w "$wl" -M "$m" 192.0.2.2:7200 || rc=1
+		rep="perf report -i $f --stdio --no-children -n -g none"
+		# "samples comm" per thread name
+		$rep --sort comm 2>/dev/null | awk '!/^#/ && NF >= 3 { print $2, $3 }' >"$out/comm"
+		idle=$($rep --comm swapper --sort sym 2>/dev/null |
+			awk -v re="$idle_re" '!/^#/ && NF >= 4 && $4 ~ re { n += $2 } END { print n + 0 }')
+		# busy: every sample but idle, perf's own and the tool's main thread
+		# (its pread() that warms the file before each measurement)
+		awk -v wl="$wl" -v m="$m" -v pages="$pages" -v items="$items" -v idle="$idle" \
+			-v period="$PERIOD" '
+			{ n[$2] = $1; total += $1 }
+			END {
+				busy = total - idle - n["perf"] - n["perf-exec"] - n["zcopy"]
+				printf "SAMPLES %s %s pages=%d items=%d period_ns=%d total=%d idle=%d busy=%d send=%d sink=%d\n",
+					wl, m, pages, items, period, total, idle, busy, n["zb-send"], n["zb-sink"]
+				printf "PERPAGE %s %s send=%.3f sink=%.3f busy=%.3f send_ns=%.0f busy_ns=%.0f\n",
+					wl, m, n["zb-send"] / pages, n["zb-sink"] / pages, busy / pages,
+					n["zb-send"] * period / pages, busy * period / pages
+			}' "$out/comm"
+		sed 's/^/  comm: /' "$out/comm" | head -n 8
+		echo "--- top symbols, thread zb-send (self %, of its samples)"
+		$rep --comm zb-send --percentage relative --sort sym --percent-limit 0.7 2>/dev/null |
+			awk '!/^#/ && NF' | sed 's/ *$//' | head -n 30
+		echo "--- top symbols, thread zb-sink (self %, of its samples)"
+		$rep --comm zb-sink --percentage relative --sort sym --percent-limit 2 2>/dev/null |
+			awk '!/^#/ && NF' | sed 's/ *$//' | head -n 10
+		echo "=== BEGIN callgraph $wl $m"
+		perf report -i "$f" --stdio --no-children --comm zb-send --percentage relative \
+			--sort sym -g caller,0.5,callee,function,percent --percent-limit 2 2>/dev/null |
+			grep -v '^#' | sed 's/ *$//' | head -n 600
+		echo "=== END callgraph $wl $m"
+		rm -f "$f"
+	done
+done
+# KTAP for run-tests.sh: no test cases of its own; a failure shows in the exit status
+echo "TAP version 13"
+echo "1..0 # profile"
+exit $rc
