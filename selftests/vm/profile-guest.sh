@@ -2,8 +2,8 @@
 # Runs inside the VM for `make profile`: `perf record` of one `zcopy bench`
 # method at a time, on the warm large file and on the small responses over
 # veth with scatter-gather, then per method: samples per thread, samples
-# per page moved, the top symbols of the sending thread (self, no
-# children), and its caller graph between markers for the host.
+# per page moved, the sending thread's inclusive shares and top symbols
+# (self, no children), and its caller graph between markers for the host.
 # profile.conf (written by profile.sh) holds RUNS, SIZE, SMALL, PERIOD,
 # WORKLOADS and the methods of each workload.
 set -u
@@ -71,11 +71,15 @@ for wl in $WORKLOADS; do
 				busy = total - idle - n["perf"] - n["perf-exec"] - n["zcopy"]
 				printf "SAMPLES %s %s pages=%d items=%d period_ns=%d total=%d idle=%d busy=%d send=%d sink=%d\n",
 					wl, m, pages, items, period, total, idle, busy, n["zb-send"], n["zb-sink"]
-				printf "PERPAGE %s %s send=%.3f sink=%.3f busy=%.3f send_ns=%.0f busy_ns=%.0f\n",
-					wl, m, n["zb-send"] / pages, n["zb-sink"] / pages, busy / pages,
-					n["zb-send"] * period / pages, busy * period / pages
+				printf "PERPAGE %s %s send=%.3f sink=%.3f busy=%.3f\n",
+					wl, m, n["zb-send"] / pages, n["zb-sink"] / pages, busy / pages
 			}' "$out/comm"
 		sed 's/^/  comm: /' "$out/comm" | head -n 8
+		# inclusive shares: each function with all it calls (perf's
+		# "children"), of the samples perf resolved for the thread
+		echo "--- inclusive (children %, self %), thread zb-send"
+		$rep --children --comm zb-send --percentage relative --sort sym --percent-limit 2 \
+			2>/dev/null | awk '!/^#/ && NF' | sed 's/ *$//' | head -n 40
 		echo "--- top symbols, thread zb-send (self %, of its samples)"
 		$rep --comm zb-send --percentage relative --sort sym --percent-limit 0.7 2>/dev/null |
 			awk '!/^#/ && NF' | sed 's/ *$//' | head -n 30

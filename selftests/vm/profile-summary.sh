@@ -1,34 +1,33 @@
 #!/bin/sh
 # profile-summary.sh PROFILE.TXT: from profile-guest.sh's output, the
-# samples per page moved of each method (and their ratio to the workload's
-# first method, sendfile), then the sending thread's top symbols side by
-# side, one column per method.
+# samples per page moved of each method and their ratio to the workload's
+# reference (cork+sendfile for small responses, as in the bench's targets;
+# sendfile otherwise), then the sending thread's top symbols per method.
 set -eu
 awk '
 function kv(s,    a) { split(s, a, "="); return a[2] }
-$1 == "SAMPLES" { key = $2 " " $3; period[key] = kv($6) }
 $1 == "PERPAGE" {
 	key = $2 " " $3
 	if (!(key in seen)) { seen[key] = 1; order[++n] = key }
-	if (!($2 in ref)) ref[$2] = kv($4)
+	if (!($2 in first)) first[$2] = $3
 	send[key] = kv($4); sink[key] = kv($5); busy[key] = kv($6)
-	send_ns[key] = kv($7); busy_ns[key] = kv($8)
 }
 END {
-	print "samples per 4 KiB page moved (sender = thread zb-send, its softirq work included;"
-	print "busy = every sample but idle, perf and the tool'"'"'s main thread; ns of guest clock:"
-	print "instructions under icount)"
-	printf "%-6s %-14s %9s %9s %9s %9s %9s %9s\n", "", "method", "send", "x first", "send ns",
-		"sink", "busy", "busy ns"
+	print "samples per 4 KiB page moved: send = thread zb-send (its softirq work included, as"
+	print "in the bench'"'"'s CPU figures), sink = thread zb-sink, busy = every sample but"
+	print "idle, perf'"'"'s and the tool'"'"'s main thread;"
+	print "x: ratio to the reference method (cork+sendfile for small, else sendfile)"
+	printf "%-6s %-14s %8s %7s %8s %8s %7s\n", "", "method", "send", "x", "sink", "busy", "x"
 	for (i = 1; i <= n; i++) {
 		k = order[i]
 		split(k, w, " ")
-		x = ref[w[1]] > 0 ? send[k] / ref[w[1]] : 0
-		printf "%-6s %-14s %9.3f %9.2f %9.0f %9.3f %9.3f %9.0f\n", w[1], w[2], send[k], x,
-			send_ns[k], sink[k], busy[k], busy_ns[k]
+		r = (w[1] " cork+sendfile") in seen ? w[1] " cork+sendfile" : w[1] " " first[w[1]]
+		xs = send[r] > 0 ? send[k] / send[r] : 0
+		xb = busy[r] > 0 ? busy[k] / busy[r] : 0
+		printf "%-6s %-14s %8.3f %7.2f %8.3f %8.3f %7.2f\n", w[1], w[2], send[k], xs,
+			sink[k], busy[k], xb
 	}
 }' "$1"
-echo
 # the top symbols: the first 12 lines after each "--- top symbols, thread zb-send"
 awk '
 $1 == "===" && $2 == "PROFILE" { cur = $3 " " $4 }
