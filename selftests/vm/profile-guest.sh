@@ -48,6 +48,9 @@ for wl in $WORKLOADS; do
 		pages=$(($(echo "$SIZE" | sed 's/M$//') * 256 * RUNS)) items=$RUNS ;;
 	small) methods=$SMALL_METHODS
 		pages=$((SMALL * 4 * RUNS)) items=$((SMALL * RUNS)) ;;
+	# request/response: the bench runs it on 1 and on 8 connections
+	rr) methods=$SMALL_METHODS
+		pages=$((SMALL * 4 * RUNS * 2)) items=$((SMALL * RUNS * 2)) ;;
 	*) echo "profile: unknown workload $wl"; exit 1 ;;
 	esac
 	for m in $methods; do

@@ -6,6 +6,7 @@
 # samples per thread and per page moved, the sender's top symbols),
 # callgraph.txt (the sender's caller graphs), summary.txt, guest.log.
 #
+# PROFILE_WORKLOADS: of warm, small and rr (default "warm small").
 # BENCH_CLOCK=icount (the default here): one vCPU whose clock counts
 # instructions, so that a sample is PERIOD instructions and the per-page
 # figures do not move with the host's load; BENCH_CLOCK=normal: the bench's
@@ -43,7 +44,7 @@ echo "timeout=$guest_limit" >"$guest/settings"
 		echo 'RUNS=5 SIZE=256M SMALL=2000'
 	fi
 	echo "PERIOD=$period"
-	echo 'WORKLOADS="warm small"'
+	echo "WORKLOADS=\"${PROFILE_WORKLOADS:-warm small}\""
 	echo 'WARM_METHODS="sendfile zcopy-sg"'
 	echo 'SMALL_METHODS="sendfile cork+sendfile zcopy-sg"'
 } >"$guest/profile.conf"
