@@ -24,13 +24,13 @@ END {
 		r = (w[1] " cork+sendfile") in seen ? w[1] " cork+sendfile" : w[1] " " first[w[1]]
 		xs = send[r] > 0 ? send[k] / send[r] : 0
 		xb = busy[r] > 0 ? busy[k] / busy[r] : 0
-		printf "%-6s %-14s %8.3f %7.2f %8.3f %8.3f %7.2f\n", w[1], w[2], send[k], xs,
+		printf "%-6s %-14s %8.4f %7.2f %8.4f %8.4f %7.2f\n", w[1], w[2], send[k], xs,
 			sink[k], busy[k], xb
 	}
 }' "$1"
 # the top symbols: the first 12 lines after each "--- top symbols, thread zb-send"
 awk '
-$1 == "===" && $2 == "PROFILE" { cur = $3 " " $4 }
+$1 == "===" && $2 == "PROFILE" { cur = $3 " " $4; sub(":$", "", cur) }
 /^--- top symbols, thread zb-send/ { take = 12; print ""; print "top symbols of zb-send, " cur " (self %):"; next }
 /^---/ || /^===/ { take = 0 }
 take > 0 { printf "  %8s %s\n", $1, $4; take-- }' "$1"
