@@ -6,11 +6,13 @@
 set -eu
 awk '
 function kv(s,    a) { split(s, a, "="); return a[2] }
-$1 == "PERPAGE" {
+# SAMPLES wl method pages= items= period_ns= total= idle= busy= send= sink=
+$1 == "SAMPLES" {
 	key = $2 " " $3
 	if (!(key in seen)) { seen[key] = 1; order[++n] = key }
 	if (!($2 in first)) first[$2] = $3
-	send[key] = kv($4); sink[key] = kv($5); busy[key] = kv($6)
+	pages = kv($4)
+	send[key] = kv($10) / pages; sink[key] = kv($11) / pages; busy[key] = kv($9) / pages
 }
 END {
 	print "samples per 4 KiB page moved: send = thread zb-send (its softirq work included, as"
