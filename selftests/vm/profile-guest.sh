@@ -4,8 +4,8 @@
 # veth with scatter-gather, then per method: samples per thread, samples
 # per page moved, the sending thread's inclusive shares and top symbols
 # (self, no children), and its caller graph between markers for the host.
-# profile.conf (written by profile.sh) holds RUNS, SIZE, SMALL, PERIOD,
-# WORKLOADS and the methods of each workload.
+# profile.conf (written by profile.sh) holds RUNS, SIZE, COLD_SIZE, SMALL,
+# PERIOD, WORKLOADS and the methods of each workload.
 set -u
 cd "$(dirname "$0")"
 . ./profile.conf
@@ -33,23 +33,29 @@ ip -n zbpeer link set lo up
 ethtool -K vb0 sg on >/dev/null
 
 bench() {
-	./zcopy bench -d "$data" --netns zbpeer -s "$SIZE" --small "$SMALL" "$@" 192.0.2.2:7200
+	./zcopy bench -d "$data" --netns zbpeer --small "$SMALL" "$@" 192.0.2.2:7200
 }
 # creates the files and fills the page cache outside any recording
 echo "=== warm-up: zcopy bench -r 1 -w warm,small -M sendfile"
-bench -r 1 -w warm,small -M sendfile >/dev/null || exit 1
+bench -s "$SIZE" -r 1 -w warm,small -M sendfile >/dev/null || exit 1
+case " $WORKLOADS " in
+*" cold "*) bench -s "$COLD_SIZE" -r 1 -w cold -M zcopy-direct >/dev/null || exit 1 ;;
+esac
 
 # idle-loop symbols: the time a vCPU had nothing to run
 idle_re='idle|safe_halt|mwait|poll_idle'
 rc=0
 for wl in $WORKLOADS; do
 	case $wl in
-	warm) methods=$WARM_METHODS
-		pages=$(($(echo "$SIZE" | sed 's/M$//') * 256 * RUNS)) items=$RUNS ;;
-	small) methods=$SMALL_METHODS
+	warm) methods=$WARM_METHODS size=$SIZE items=$RUNS
+		pages=$(($(echo "$SIZE" | sed 's/M$//') * 256 * RUNS)) ;;
+	# the page cache dropped before every run (AUTO against DIRECT)
+	cold) methods=$COLD_METHODS size=$COLD_SIZE items=$RUNS
+		pages=$(($(echo "$COLD_SIZE" | sed 's/M$//') * 256 * RUNS)) ;;
+	small) methods=$SMALL_METHODS size=$SIZE
 		pages=$((SMALL * 4 * RUNS)) items=$((SMALL * RUNS)) ;;
 	# request/response: the bench runs it on 1 and on 8 connections
-	rr) methods=$SMALL_METHODS
+	rr) methods=$SMALL_METHODS size=$SIZE
 		pages=$((SMALL * 4 * RUNS * 2)) items=$((SMALL * RUNS * 2)) ;;
 	*) echo "profile: unknown workload $wl"; exit 1 ;;
 	esac
@@ -58,7 +64,7 @@ for wl in $WORKLOADS; do
 		echo
 		echo "=== PROFILE $wl $m: perf record -e cpu-clock -c $PERIOD -a -g -- zcopy bench -r $RUNS -w $wl -M $m"
 		perf record -q -N -e cpu-clock -c "$PERIOD" -a -g -o "$f" -- \
-			./zcopy bench -d "$data" --netns zbpeer -s "$SIZE" --small "$SMALL" \
+			./zcopy bench -d "$data" --netns zbpeer -s "$size" --small "$SMALL" \
 			-r "$RUNS" -w "$wl" -M "$m" 192.0.2.2:7200 || rc=1
 		rep="perf report -i $f --stdio --no-children -n -g none"
 		# "samples comm" per thread name

@@ -6,7 +6,8 @@
 # samples per thread and per page moved, the sender's top symbols),
 # callgraph.txt (the sender's caller graphs), summary.txt, guest.log.
 #
-# PROFILE_WORKLOADS: of warm, small and rr (default "warm small").
+# PROFILE_WORKLOADS: of warm, small, rr and cold (default "warm small";
+# cold, DIRECT against AUTO, means something only with BENCH_CLOCK=normal).
 # BENCH_CLOCK=icount (the default here): one vCPU whose clock counts
 # instructions, so that a sample is PERIOD instructions and the per-page
 # figures do not move with the host's load; BENCH_CLOCK=normal: the bench's
@@ -39,14 +40,16 @@ echo profile >"$guest/tests"
 echo "timeout=$guest_limit" >"$guest/settings"
 {
 	if [ "$kind" = quick ]; then
-		echo 'RUNS=1 SIZE=16M SMALL=200'
+		echo 'RUNS=1 SIZE=16M COLD_SIZE=16M SMALL=200'
 	else
-		echo 'RUNS=5 SIZE=256M SMALL=2000'
+		# the bench's cold file: 1 GiB, AUTO's threshold well below it
+		echo 'RUNS=5 SIZE=256M COLD_SIZE=1024M SMALL=2000'
 	fi
 	echo "PERIOD=$period"
 	echo "WORKLOADS=\"${PROFILE_WORKLOADS:-warm small}\""
 	echo 'WARM_METHODS="sendfile zcopy-sg"'
 	echo 'SMALL_METHODS="sendfile cork+sendfile zcopy-sg"'
+	echo 'COLD_METHODS="zcopy-direct zcopy-auto"'
 } >"$guest/profile.conf"
 
 "$here/../../scripts/kernel-image.sh" "$kver" "$kdir/image"
