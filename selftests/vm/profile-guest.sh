@@ -84,21 +84,32 @@ for wl in $WORKLOADS; do
 					wl, m, n["zb-send"] / pages, n["zb-sink"] / pages, busy / pages
 			}' "$out/comm"
 		sed 's/^/  comm: /' "$out/comm" | head -n 8
-		# inclusive shares: each function with all it calls (perf's
-		# "children"), of the samples perf resolved for the thread
+		# perf's --comm filters by a thread's last name, and the runs'
+		# threads reuse thread ids (a sink's id later names a sender):
+		# --sort comm,sym keys every sample by the name it ran under
+		total=$(awk '{ t += $1 } END { print t + 0 }' "$out/comm")
+		send=$(awk '$2 == "zb-send" { print $1 }' "$out/comm")
+		sink=$(awk '$2 == "zb-sink" { print $1 }' "$out/comm")
+		# inclusive shares: each function with all it calls (children)
 		echo "--- inclusive (children %, self %), thread zb-send"
-		$rep --children --comm zb-send --percentage relative --sort sym --percent-limit 2 \
-			2>/dev/null | awk '!/^#/ && NF' | sed 's/ *$//' | head -n 40
-		echo "--- top symbols, thread zb-send (self %, of its samples)"
-		$rep --comm zb-send --percentage relative --sort sym --percent-limit 0.7 2>/dev/null |
-			awk '!/^#/ && NF' | sed 's/ *$//' | head -n 30
-		echo "--- top symbols, thread zb-sink (self %, of its samples)"
-		$rep --comm zb-sink --percentage relative --sort sym --percent-limit 2 2>/dev/null |
-			awk '!/^#/ && NF' | sed 's/ *$//' | head -n 10
+		$rep --children --sort comm,sym 2>/dev/null |
+			awk -v t="$total" -v n="${send:-0}" '!/^#/ && $4 == "zb-send" && n > 0 {
+				c = $1; sub("%", "", c); c = c * t / n
+				if (c >= 2) printf "%8.2f%% %8.2f%% %8d  %s %s\n", c, 100 * $3 / n, $3, $5, $6
+			}' | head -n 40
+		for c in zb-send zb-sink; do
+			[ $c = zb-send ] && k=${send:-0} lines=30 || k=${sink:-0} lines=10
+			echo "--- top symbols, thread $c (self %, of its samples)"
+			$rep --sort comm,sym 2>/dev/null |
+				awk -v c="$c" -v n="$k" '!/^#/ && $3 == c && n > 0 {
+					printf "%8.2f%% %8d  %s %s\n", 100 * $2 / n, $2, $4, $5 }' |
+				head -n "$lines"
+		done
 		echo "=== BEGIN callgraph $wl $m"
-		perf report -i "$f" --stdio --no-children --comm zb-send --percentage relative \
-			--sort sym -g caller,0.5,callee,function,percent --percent-limit 2 2>/dev/null |
-			grep -v '^#' | sed 's/ *$//' | head -n 600
+		perf report -i "$f" --stdio --no-children --sort comm,sym \
+			-g caller,0.5,callee,function,percent --percent-limit 0.3 2>/dev/null |
+			grep -v '^#' | sed 's/ *$//' |
+			awk 'BEGIN { RS = ""; ORS = "\n\n" } $2 == "zb-send"' | head -n 600
 		echo "=== END callgraph $wl $m"
 		rm -f "$f"
 	done
