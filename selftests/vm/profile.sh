@@ -17,7 +17,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 O=$1 kver=$2 kind=${3:-full}
 clock=${BENCH_CLOCK:-icount}
 kdir=$O/kernels/$kver
-guest=$O/profile-guest
 # A sample every PERIOD ns of the guest's cpu-clock.  Each sample costs
 # perf thousands of instructions of its own (the callchains), which the
 # next period does not count: the samples are proportional to the work,
@@ -27,12 +26,15 @@ guest=$O/profile-guest
 # the next timer, so writing the file takes hours of guest time, more when
 # the host is loaded (20000 s was once not enough); the host's 3300 s stay.
 case $clock in
-normal) res=$O/profile/$kver icount=0 period=250000 guest_limit=3000
+normal) name=profile icount=0 period=250000 guest_limit=3000
 	vm_clock="TCG, 2 vCPUs" ;;
-icount) res=$O/profile/$kver-icount icount=1 period=50000 guest_limit=200000
+icount) name=profile-icount icount=1 period=50000 guest_limit=200000
 	vm_clock="TCG -icount shift=0,sleep=off, 1 vCPU" ;;
 *) echo "profile: BENCH_CLOCK=$clock: normal or icount"; exit 1 ;;
 esac
+# one set of directories per kernel and clock: two runs at once must not
+# share a guest directory, an initramfs or a VM's output
+res=$O/profile/$kver${name#profile} guest=$O/$name-guest-$kver vm=$kdir/$name-vm
 
 rm -rf "$guest" "$res" && mkdir -p "$guest" "$res"
 cp "$here/profile-guest.sh" "$guest/profile"
@@ -55,13 +57,12 @@ echo "timeout=$guest_limit" >"$guest/settings"
 
 "$here/../../scripts/kernel-image.sh" "$kver" "$kdir/image"
 ZCOPY_VM_PERF=1 "$here/mkinitramfs.sh" "$kver" "$kdir/image" "$kdir/src/zcopy.ko" "$guest" \
-	"$kdir/profile.cpio.gz"
+	"$vm.cpio.gz"
 echo "profile: booting Debian $kver under QEMU ($vm_clock) with perf, $kind run..."
 start=$(date +%s)
 ZCOPY_VM_MEM=2G ZCOPY_VM_DISK=2G ZCOPY_VM_TIMEOUT=3300 ZCOPY_VM_ICOUNT=$icount \
-	"$here/run-vm.sh" "$kver" "$kdir/image" "$kdir/profile.cpio.gz" "$kdir/profile-vm" \
-	>"$kdir/profile-vm.out" || true
-sed -n 's/^# //p' "$kdir/profile-vm/results.ktap" | grep -v '^selftests: ' >"$res/guest.log"
+	"$here/run-vm.sh" "$kver" "$kdir/image" "$vm.cpio.gz" "$vm" >"$vm.out" || true
+sed -n 's/^# //p' "$vm/results.ktap" | grep -v '^selftests: ' >"$res/guest.log"
 
 sed '/^=== BEGIN callgraph/,/^=== END callgraph/d' "$res/guest.log" >"$res/profile.txt"
 sed -n '/^=== BEGIN callgraph/,/^=== END callgraph/p' "$res/guest.log" >"$res/callgraph.txt"
@@ -71,8 +72,8 @@ sed -n '/^=== BEGIN callgraph/,/^=== END callgraph/p' "$res/guest.log" >"$res/ca
 	echo "guest kernel: $kver; wall time $(($(date +%s) - start)) s"
 	grep '^machine:' "$res/guest.log" || true
 } >"$res/machine.txt"
-grep -v '^RESULT' "$kdir/profile-vm.out" || true
-if ! grep -q '^RESULT [0-9]* 0 ' "$kdir/profile-vm.out" || ! grep -q '^PERPAGE' "$res/guest.log"; then
+grep -v '^RESULT' "$vm.out" || true
+if ! grep -q '^RESULT [0-9]* 0 ' "$vm.out" || ! grep -q '^PERPAGE' "$res/guest.log"; then
 	echo "profile: the run failed; the guest's output is in $res/guest.log"
 	exit 1
 fi
