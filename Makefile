@@ -23,7 +23,7 @@ LIB_PATHS	= PREFIX=$(PREFIX) LIBDIR=$(LIBDIR) INCLUDEDIR=$(INCLUDEDIR) MANDIR=$(
 KMAKE_FLAGS	:= ZCOPY_VERSION=$(VERSION) W=1 KCFLAGS=-Werror
 
 .PHONY: all deps module module-test-kernels lib userspace selftests kernel-tree \
-	style sparse check check-host check-vm demo bench bench-nginx modules_install install \
+	style sparse check check-host check-vm demo bench bench-nginx profile modules_install install \
 	dkms-install clean help
 
 all: deps module userspace selftests
@@ -34,6 +34,7 @@ help:
 	@echo 'make demo       boot the VM and show the module at work'
 	@echo 'make bench      the benchmark in the VM (BENCH_KERNEL=6.12|6.1, BENCH_KIND=full|quick)'
 	@echo 'make bench-nginx  its nginx part alone: nginx and wrk in the VM, sendfile vs the preload'
+	@echo 'make profile    perf in the VM: where sendfile and zcopy-sg spend the CPU (BENCH_KERNEL, BENCH_CLOCK)'
 	@echo 'make check-debug  the kselftests on debug kernels (KASAN, kmemleak, lockdep, fail-nth, gcov)'
 	@echo 'make deps       install the Debian packages needed (no-op when present)'
 	@echo 'make style      checkpatch on module/ and uapi/'
@@ -148,6 +149,13 @@ bench: all
 	test -n "$$k" || { echo 'bench: no test kernel $(BENCH_KERNEL).*'; exit 1; }; \
 	selftests/vm/bench.sh $(O) $$k $(BENCH_KIND) && \
 	selftests/vm/bench-nginx.sh $(O) $$k $(BENCH_KIND)
+
+# perf record in the VM, sendfile against zcopy-sg (Documentation/performance.rst,
+# "Where the CPU goes"); BENCH_CLOCK=normal for the bench's 2 vCPUs instead of icount
+profile: all
+	@k=$$(echo $(TEST_KERNELS) | tr ' ' '\n' | grep '^$(BENCH_KERNEL)\.' | head -n 1); \
+	test -n "$$k" || { echo 'profile: no test kernel $(BENCH_KERNEL).*'; exit 1; }; \
+	selftests/vm/profile.sh $(O) $$k $(BENCH_KIND)
 
 # only nginx's part of it: nginx and wrk in the VM (Documentation/performance.rst)
 bench-nginx: all

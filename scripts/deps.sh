@@ -8,12 +8,15 @@
 # nothing here names a version by hand.
 set -eu
 
+# linux-perf: `make profile` copies perf into the VM (bookworm's 6.1 build
+# records and reports on the 6.12 guest too)
 PKGS="build-essential pkg-config kmod libkmod-dev
 libnl-3-dev libnl-genl-3-dev libnl-route-3-dev
 qemu-system-x86 busybox-static cpio xz-utils zstd e2fsprogs iproute2 ethtool
 sparse linux-source-6.1 coreutils gawk gnuplot-nox
 flex bison bc libelf-dev libssl-dev
-nginx wrk curl"
+nginx wrk curl
+linux-perf"
 
 BPO=bookworm-backports
 BPO_LIST=/etc/apt/sources.list.d/zcopy-backports.sources

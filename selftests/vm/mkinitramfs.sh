@@ -2,9 +2,10 @@
 # mkinitramfs.sh KVER IMAGE_DIR ZCOPY_KO TEST_DIR OUT
 #
 # Build the test VM's root: busybox, kmod, iproute2, ethtool, nginx, curl and wrk
-# from the host with the libraries ldd names, the kernel modules the tests need
-# (dependencies resolved by modprobe against the Debian image), zcopy.ko
-# installed as an "extra" module, and the selftest binaries.
+# (and perf with ZCOPY_VM_PERF=1) from the host with the libraries ldd names,
+# the kernel modules the tests need (dependencies resolved by modprobe against
+# the Debian image), zcopy.ko installed as an "extra" module, and the
+# selftest binaries.
 set -eu
 abs() { case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
 kver=$1 image=$(abs "$2") ko=$(abs "$3") tests=$(abs "$4") out=$(abs "$5")
@@ -54,6 +55,11 @@ copy_prog ethtool usr/sbin/ethtool
 copy_prog nginx usr/sbin/nginx
 copy_prog curl usr/bin/curl
 copy_prog wrk usr/bin/wrk
+# ZCOPY_VM_PERF=1 (make profile): Debian's perf and its libraries (about
+# 30 MB); only then, so that every other boot stays as small and fast
+if [ "${ZCOPY_VM_PERF:-0}" = 1 ]; then
+	copy_prog perf usr/bin/perf
+fi
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >etc/passwd
 printf 'root:x:0:\nnogroup:x:65534:\n' >etc/group
 
