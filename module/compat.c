@@ -20,7 +20,9 @@
  *
  * The zero-copy notification used by ZCOPY_F_SYNC (sync.c) is attached to
  * struct ubuf_info differently too, and sendfile asks the security module
- * and fanotify about each chunk it reads, or once.
+ * and fanotify about each chunk it reads, or once.  io_uring's command
+ * (uring.c) moved to <linux/io_uring/cmd.h> in 6.5, where its command area
+ * is read through io_uring_sqe_cmd().
  */
 #include <linux/fs.h>
 #include <linux/net.h>
@@ -28,6 +30,12 @@
 #include <linux/uio.h>
 #include <net/sock.h>
 #include <net/tcp.h>
+/* set by Kbuild: struct io_uring_cmd and IO_URING_F_* left io_uring.h in 6.5 */
+#ifdef ZCOPY_HAVE_IO_URING_CMD_H
+#include <linux/io_uring/cmd.h>
+#else
+#include <linux/io_uring.h>
+#endif
 
 #include "xfer.h"
 
@@ -166,3 +174,31 @@ int zcopy_compat_verify_chunk(struct file *file, loff_t pos, size_t len)
 }
 
 #endif /* ZCOPY_HAVE_SPLICE_CHUNK_VERIFY */
+
+/* io_uring's inline attempt, which must not wait (uring.c) */
+bool zcopy_compat_uring_nowait(unsigned int issue_flags)
+{
+	return issue_flags & IO_URING_F_NONBLOCK;
+}
+
+u32 zcopy_compat_uring_op(const struct io_uring_cmd *cmd)
+{
+	return cmd->cmd_op;
+}
+
+/* the SQE's command area: the SQE inline, io_uring's copy in io-wq */
+const void *zcopy_compat_uring_area(const struct io_uring_cmd *cmd)
+{
+#ifdef ZCOPY_HAVE_IO_URING_CMD_H
+	return io_uring_sqe_cmd(cmd->sqe);
+#else
+	return cmd->cmd;
+#endif
+}
+
+/* res2 is an ssize_t on 6.1, a u64 from 6.5; only CQE32 rings see it */
+void zcopy_compat_uring_done(struct io_uring_cmd *cmd, ssize_t res,
+			     unsigned int issue_flags)
+{
+	io_uring_cmd_done(cmd, res, 0, issue_flags);
+}
