@@ -21,7 +21,6 @@
  * fails such requests with -EOPNOTSUPP before they get here.
  */
 #include <linux/fs.h>
-#include <linux/string.h>
 #include <linux/uaccess.h>
 
 #include "zcopy.h"
@@ -34,8 +33,7 @@ static long zcopy_uring_xfer(struct io_uring_cmd *cmd, unsigned int issue_flags,
 
 	if (ZCOPY_CMD(zcopy_compat_uring_op(cmd)) != ZCOPY_CMD(ZCOPY_IOC_XFER))
 		return -ENOTTY;
-	/* inline, the SQE itself, in memory user space shares: read once */
-	memcpy(&area, zcopy_compat_uring_area(cmd), sizeof(area));
+	zcopy_compat_uring_area(cmd, issue_flags, &area);
 	if (area.__reserved)
 		return -EINVAL;
 	if (zcopy_compat_uring_nowait(issue_flags))

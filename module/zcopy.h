@@ -61,7 +61,10 @@ int zcopy_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags);
 /* compat.c: io_uring's command, whose definitions moved in 6.5 */
 bool zcopy_compat_uring_nowait(unsigned int issue_flags);
 u32 zcopy_compat_uring_op(const struct io_uring_cmd *cmd);
-const void *zcopy_compat_uring_area(const struct io_uring_cmd *cmd);
+/* bytes of the SQE's command area the module reads: struct zcopy_uring_cmd */
+#define ZCOPY_URING_AREA	sizeof(struct zcopy_uring_cmd)
+void zcopy_compat_uring_area(struct io_uring_cmd *cmd, unsigned int issue_flags,
+			     void *area);
 void zcopy_compat_uring_done(struct io_uring_cmd *cmd, ssize_t res,
 			     unsigned int issue_flags);
 
