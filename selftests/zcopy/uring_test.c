@@ -518,8 +518,12 @@ TEST_F(uring, never_reads_cancel)
 			cres = cqe->res;
 		io_uring_cqe_seen(&self->ring, cqe);
 	}
-	/* it was running: io-wq signalled its worker */
-	EXPECT_TRUE(cres == -EALREADY || cres == 0) TH_LOG("cancel: %d", cres);
+	/*
+	 * Queued: 0; running: io-wq signalled its worker, -EALREADY, which
+	 * 6.12's io_try_cancel() turns into -ENOENT (it goes on to look for
+	 * a poll or a timeout).  What counts is that the transfer ended.
+	 */
+	EXPECT_TRUE(cres == -EALREADY || cres == 0 || cres == -ENOENT) TH_LOG("cancel: %d", cres);
 	check_interrupted(_metadata, self, res, &x, rcv);
 	close(snd);
 	close(rcv);
@@ -627,14 +631,27 @@ TEST_F(uring, nonblock)
 		EXPECT_EQ((uint64_t)res, x.bytes_sent);
 		EXPECT_EQ(EAGAIN, x.error);
 		EXPECT_TRUE(ran_inline(x.xfer_id));
-		/* full now: EAGAIN with nothing sent, as the ioctl says */
-		xfer_init(&x, snd, ZCOPY_MODE_SG, flags, d, 3);
-		res = uring_xfer(&self->ring, self->dev, &x);
-		xfer_init(&y, snd, ZCOPY_MODE_SG, flags, d, 3);
-		r = ioctl(self->dev, ZCOPY_IOC_XFER, &y);
+		/*
+		 * Until it is full: short counts with EAGAIN, then -EAGAIN
+		 * with nothing sent (ACKs may make room in between, on a slow
+		 * kernel), as the ioctl says.
+		 */
+		for (int i = 0; i < 100 && res > 0; i++) {
+			xfer_init(&x, snd, ZCOPY_MODE_SG, flags, d, 3);
+			res = uring_xfer(&self->ring, self->dev, &x);
+			EXPECT_EQ(EAGAIN, x.error);
+			EXPECT_TRUE(ran_inline(x.xfer_id));
+		}
+		EXPECT_EQ(-EAGAIN, res);
+		for (int i = 0; i < 100; i++) {
+			xfer_init(&y, snd, ZCOPY_MODE_SG, flags, d, 3);
+			r = ioctl(self->dev, ZCOPY_IOC_XFER, &y);
+			EXPECT_EQ(EAGAIN, y.error);
+			if (r < 0)
+				break;
+		}
 		EXPECT_EQ(-1, r);
 		EXPECT_EQ(EAGAIN, errno);
-		EXPECT_EQ(-EAGAIN, res);
 		EXPECT_EQ(y.error, x.error);
 		close(snd);
 		close(rcv);
@@ -750,6 +767,161 @@ TEST_F(uring, positive_then_linked_nop)
 	}
 	close(snd);
 	close(rcv);
+}
+
+/* ---------------------------------------------------------------------- */
+
+/*
+ * A request the inline attempt hands to io-wq is issued there again after
+ * user space may have filled its SQ slot with another SQE: 6.12 leaves
+ * cmd->sqe at the slot (it copied the SQE, but does not use the copy).
+ * One io-wq worker, busy with a blocked transfer; a second transfer
+ * (SYNC: it would wait, so it goes to io-wq) queues behind it; every slot
+ * of the 4-entry ring is then refilled with NOPs (command area 0, which
+ * would be EFAULT); the blocked one is cancelled; the second must run as
+ * it was submitted.
+ */
+TEST_F(uring, punted_slot_reused)
+{
+	struct zcopy_desc d[3], e[1] = { zc_file(self->small, 0, 0) };
+	struct zcopy_xfer x, y;
+	struct io_uring ring;
+	struct io_uring_cqe *cqe;
+	struct io_uring_sqe *sqe;
+	struct zc_sink sink;
+	unsigned int workers[2] = { 1, 1 };
+	int snd, rcv, snd2, rcv2, got = 0, res_y = 1, r;
+
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+	ASSERT_EQ(0, io_uring_queue_init(4, &ring, 0));
+	r = io_uring_register_iowq_max_workers(&ring, workers);
+	if (r) {
+		io_uring_queue_exit(&ring);
+		SKIP(return, "IORING_REGISTER_IOWQ_MAX_WORKERS: %s", strerror(-r));
+	}
+	ASSERT_EQ(0, zc_pair(variant->t, &snd, &rcv));
+	ASSERT_EQ(0, zc_pair(ZC_TCP4, &snd2, &rcv2));
+	ASSERT_EQ(0, zc_sink_start(&sink, rcv2));
+	d[0] = zc_buf(hdr, sizeof(hdr) - 1);
+	d[1] = zc_file(self->big, 0, 0);
+	d[2] = zc_buf(trailer, sizeof(trailer) - 1);
+	xfer_init(&x, snd, ZCOPY_MODE_SG, 0, d, 3);
+	prep_xfer(io_uring_get_sqe(&ring), self->dev, &x, 7);
+	ASSERT_EQ(1, io_uring_submit(&ring));
+	usleep(300000);		/* the worker is in the blocked transfer */
+	xfer_init(&y, snd2, ZCOPY_MODE_SG, ZCOPY_F_SYNC, e, 1);
+	prep_xfer(io_uring_get_sqe(&ring), self->dev, &y, 9);
+	ASSERT_EQ(1, io_uring_submit(&ring));
+	/* all four slots again, the transfer's among them */
+	for (int i = 0; i < 4; i++) {
+		sqe = io_uring_get_sqe(&ring);
+		ASSERT_NE(NULL, sqe);
+		io_uring_prep_nop(sqe);
+		sqe->user_data = 100 + i;
+	}
+	ASSERT_EQ(4, io_uring_submit(&ring));
+	for (int i = 0; i < 4; i++) {
+		ASSERT_EQ(0, wait_cqe_ms(&ring, &cqe, 5000));
+		EXPECT_LE(100, cqe->user_data) TH_LOG("%llu: %d", cqe->user_data, cqe->res);
+		if (cqe->user_data == 9)
+			res_y = cqe->res;
+		io_uring_cqe_seen(&ring, cqe);
+	}
+	sqe = io_uring_get_sqe(&ring);
+	io_uring_prep_cancel64(sqe, 7, 0);
+	sqe->user_data = 8;
+	ASSERT_EQ(1, io_uring_submit(&ring));
+	while (got < 3 && !wait_cqe_ms(&ring, &cqe, 10000)) {
+		if (cqe->user_data == 9)
+			res_y = cqe->res;
+		got++;
+		io_uring_cqe_seen(&ring, cqe);
+	}
+	EXPECT_EQ(3, got);
+	/* as submitted: the file, in io-wq */
+	EXPECT_EQ(SMALL_SIZE, res_y) TH_LOG("res %d (%s)", res_y, strerror(res_y < 0 ? -res_y : 0));
+	EXPECT_EQ(SMALL_SIZE, y.bytes_sent);
+	EXPECT_TRUE(ran_in_iowq(y.xfer_id));
+	close(snd2);
+	zc_sink_wait(&sink);
+	EXPECT_EQ(SMALL_SIZE, sink.bytes);
+	io_uring_queue_exit(&ring);
+	close(snd);
+	close(rcv);
+}
+
+/*
+ * A linked request is issued when the one before it completes, maybe long
+ * after io_uring_submit() returned and its SQ slot was filled again.  6.1
+ * copies a linked uring_cmd's SQE at submission; 6.12 (before upstream's
+ * sqe_copy, 6.16) reads the slot at issue, which no driver can repair: the
+ * module is not called before.  Measured here: the head is a read of an
+ * empty pipe, the linked transfer's slot is refilled with NOPs, then the
+ * pipe is written.  With IOSQE_ASYNC io_uring copies the SQE at
+ * submission on every kernel.
+ */
+static int linked_after_reuse(struct __test_metadata *_metadata, FIXTURE_DATA(uring) *self,
+			      bool async, struct zcopy_xfer *x)
+{
+	struct zcopy_desc e[1] = { zc_file(self->small, 0, 0) };
+	struct io_uring ring;
+	struct io_uring_cqe *cqe;
+	struct io_uring_sqe *sqe;
+	int p[2], snd, rcv, res = 1, n = 0;
+	char c = 'x', buf[1];
+
+	if (pipe(p) || zc_pair(ZC_UNIX, &snd, &rcv) || io_uring_queue_init(4, &ring, 0))
+		return -1000;
+	sqe = io_uring_get_sqe(&ring);
+	io_uring_prep_read(sqe, p[0], buf, 1, 0);
+	sqe->flags |= IOSQE_IO_LINK;
+	sqe->user_data = 1;
+	xfer_init(x, snd, ZCOPY_MODE_SG, 0, e, 1);
+	sqe = io_uring_get_sqe(&ring);
+	prep_xfer(sqe, self->dev, x, 2);
+	if (async)
+		sqe->flags |= IOSQE_ASYNC;
+	if (io_uring_submit(&ring) != 2)
+		return -1001;
+	for (int i = 0; i < 4; i++) {
+		sqe = io_uring_get_sqe(&ring);
+		if (!sqe)
+			return -1002;
+		io_uring_prep_nop(sqe);
+		sqe->user_data = 100 + i;
+	}
+	if (io_uring_submit(&ring) != 4 || write(p[1], &c, 1) != 1)
+		return -1003;
+	while (n < 6 && !wait_cqe_ms(&ring, &cqe, 10000)) {
+		if (cqe->user_data == 2)
+			res = cqe->res;
+		n++;
+		io_uring_cqe_seen(&ring, cqe);
+	}
+	io_uring_queue_exit(&ring);
+	close(p[0]);
+	close(p[1]);
+	close(snd);
+	close(rcv);
+	return n == 6 ? res : -1004;
+}
+
+TEST_F(uring, linked_slot_reused)
+{
+	struct zcopy_xfer x;
+	int res;
+
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+	/* IOSQE_ASYNC: copied at submission, on every kernel */
+	res = linked_after_reuse(_metadata, self, true, &x);
+	EXPECT_EQ(SMALL_SIZE, res) TH_LOG("IOSQE_ASYNC: %d", res);
+	res = linked_after_reuse(_metadata, self, false, &x);
+	if (res == -EFAULT && !x.xfer_id)
+		SKIP(return, "this kernel issues a linked uring_cmd from its SQ slot, refilled "
+		     "meanwhile (the NOP's command area: EFAULT); link with IOSQE_ASYNC here");
+	EXPECT_EQ(SMALL_SIZE, res);
 }
 
 /* ---------------------------------------------------------------------- */
