@@ -85,6 +85,41 @@ unsigned int zcopy_advance(struct zcopy_desc *descs, unsigned int n, unsigned in
 int zcopy_send_all(int dev, int sock, struct zcopy_desc *descs, unsigned int n,
 		   unsigned int mode, unsigned int flags, struct zcopy_counters *sum);
 
+/* --- io_uring: zcopy_uring_prep_send(3) --------------------------------- */
+
+/* the kernel's (<linux/io_uring.h>, also liburing's <liburing.h>) */
+struct io_uring_sqe;
+struct io_uring_cqe;
+
+/*
+ * 1 when the module takes ZCOPY_IOC_XFER through io_uring (ABI version 2),
+ * 0 when not, -1 with errno when the info ioctl failed.
+ */
+int zcopy_uring_supported(int dev);
+
+/*
+ * Fill @sqe (from io_uring_get_sqe(), say) with one ZCOPY_IOC_XFER of
+ * @descs[0..@n) to @sock, as zcopy_send() would make it; @x is set up
+ * here, and receives the results at the completion.  @x and @descs must
+ * stay valid until then.  The SQE's user_data is @x; set another after
+ * this call if the program needs one (zcopy_uring_result() then cannot
+ * find @x).  Submitting is the program's: io_uring_submit() and friends,
+ * with as many SQEs per call as it likes.
+ */
+void zcopy_uring_prep_send(struct io_uring_sqe *sqe, int dev, int sock,
+			   const struct zcopy_desc *descs, unsigned int n, unsigned int mode,
+			   unsigned int flags, struct zcopy_xfer *x);
+/* the same for a struct the caller filled itself (size, sock_fd, ...) */
+void zcopy_uring_prep_xfer(struct io_uring_sqe *sqe, int dev, struct zcopy_xfer *x);
+
+/*
+ * A completion of such an SQE: the bytes sent, or -1 with errno (the
+ * ioctl's result, as zcopy_send() returns it).  @x (may be NULL) receives
+ * the struct from the CQE's user_data: its bytes_sent, error, xfer_id and
+ * counters were written before the CQE was posted.
+ */
+ssize_t zcopy_uring_result(const struct io_uring_cqe *cqe, struct zcopy_xfer **x);
+
 /* --- counters and modes: zcopy_counters_add(3), zcopy_mode_name(3) ------- */
 
 /* @sum += @c, member by member */

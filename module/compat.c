@@ -20,14 +20,23 @@
  *
  * The zero-copy notification used by ZCOPY_F_SYNC (sync.c) is attached to
  * struct ubuf_info differently too, and sendfile asks the security module
- * and fanotify about each chunk it reads, or once.
+ * and fanotify about each chunk it reads, or once.  io_uring's command
+ * (uring.c) moved to <linux/io_uring/cmd.h> in 6.5, where its command area
+ * is read through io_uring_sqe_cmd().
  */
 #include <linux/fs.h>
 #include <linux/net.h>
 #include <linux/skbuff.h>
+#include <linux/string.h>
 #include <linux/uio.h>
 #include <net/sock.h>
 #include <net/tcp.h>
+/* set by Kbuild: struct io_uring_cmd and IO_URING_F_* left io_uring.h in 6.5 */
+#ifdef ZCOPY_HAVE_IO_URING_CMD_H
+#include <linux/io_uring/cmd.h>
+#else
+#include <linux/io_uring.h>
+#endif
 
 #include "xfer.h"
 
@@ -166,3 +175,76 @@ int zcopy_compat_verify_chunk(struct file *file, loff_t pos, size_t len)
 }
 
 #endif /* ZCOPY_HAVE_SPLICE_CHUNK_VERIFY */
+
+/* io_uring's inline attempt, which must not wait (uring.c) */
+bool zcopy_compat_uring_nowait(unsigned int issue_flags)
+{
+	return issue_flags & IO_URING_F_NONBLOCK;
+}
+
+u32 zcopy_compat_uring_op(const struct io_uring_cmd *cmd)
+{
+	return cmd->cmd_op;
+}
+
+#ifdef ZCOPY_HAVE_IO_URING_CMD_H
+
+/*
+ * What the inline attempt keeps in the request (cmd->pdu, the driver's):
+ * 6.12's io_uring_cmd() copies the SQE when ->uring_cmd() returns -EAGAIN
+ * but leaves cmd->sqe at the ring's slot, which user space may fill with
+ * another SQE before io-wq issues the request again (6.1 switches cmd->cmd
+ * to its copy).  io-wq takes the command area from here while cmd->sqe is
+ * still the slot it was read from; a request io_uring copied at prep
+ * (IOSQE_ASYNC, drain) points at its copy instead.
+ */
+struct zcopy_uring_pdu {
+	const struct io_uring_sqe *sqe;
+	u8 area[ZCOPY_URING_AREA];
+};
+
+void zcopy_compat_uring_area(struct io_uring_cmd *cmd, unsigned int issue_flags,
+			     void *area)
+{
+	struct zcopy_uring_pdu *pdu = io_uring_cmd_to_pdu(cmd, struct zcopy_uring_pdu);
+
+	if (!(issue_flags & IO_URING_F_NONBLOCK) && pdu->sqe == cmd->sqe) {
+		memcpy(area, pdu->area, ZCOPY_URING_AREA);
+		return;
+	}
+	/* inline, the SQE itself, in memory user space shares: read once */
+	memcpy(area, io_uring_sqe_cmd(cmd->sqe), ZCOPY_URING_AREA);
+	if (issue_flags & IO_URING_F_NONBLOCK) {
+		pdu->sqe = cmd->sqe;
+		memcpy(pdu->area, area, ZCOPY_URING_AREA);
+	}
+}
+
+/* a recycled request must not find this one's slot */
+static void zcopy_compat_uring_forget(struct io_uring_cmd *cmd)
+{
+	io_uring_cmd_to_pdu(cmd, struct zcopy_uring_pdu)->sqe = NULL;
+}
+
+#else /* !ZCOPY_HAVE_IO_URING_CMD_H */
+
+/* cmd->cmd: the SQE inline, io_uring's copy once it went to io-wq */
+void zcopy_compat_uring_area(struct io_uring_cmd *cmd, unsigned int issue_flags,
+			     void *area)
+{
+	memcpy(area, cmd->cmd, ZCOPY_URING_AREA);
+}
+
+static void zcopy_compat_uring_forget(struct io_uring_cmd *cmd)
+{
+}
+
+#endif /* ZCOPY_HAVE_IO_URING_CMD_H */
+
+/* res2 is an ssize_t on 6.1, a u64 from 6.5; only CQE32 rings see it */
+void zcopy_compat_uring_done(struct io_uring_cmd *cmd, ssize_t res,
+			     unsigned int issue_flags)
+{
+	zcopy_compat_uring_forget(cmd);
+	io_uring_cmd_done(cmd, res, 0, issue_flags);
+}

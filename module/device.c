@@ -9,13 +9,6 @@
 
 #include "zcopy.h"
 
-/*
- * Commands are matched on type, number and direction; the size bits of the
- * command number are ignored because the struct's own size field says how
- * much user space passed (see "General ioctl format" in the uapi header).
- */
-#define ZCOPY_CMD(cmd)	((cmd) & ~(_IOC_SIZEMASK << _IOC_SIZESHIFT))
-
 static int zcopy_open(struct inode *inode, struct file *file)
 {
 	return stream_open(inode, file);
@@ -29,14 +22,15 @@ static long zcopy_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case ZCOPY_CMD(ZCOPY_IOC_INFO):
 		return zcopy_ioctl_info(uarg);
 	case ZCOPY_CMD(ZCOPY_IOC_XFER):
-		return zcopy_ioctl_xfer(uarg);
+		return zcopy_xfer(uarg, 0, NULL);
 	}
 	return -ENOTTY;
 }
 
 /*
  * .owner pins the module while the device is open, so rmmod is refused
- * until the last file is closed.
+ * until the last file is closed; an io_uring request holds the file (and
+ * so the module) from its submission until it has completed.
  */
 static const struct file_operations zcopy_fops = {
 	.owner		= THIS_MODULE,
@@ -44,6 +38,7 @@ static const struct file_operations zcopy_fops = {
 	.unlocked_ioctl	= zcopy_ioctl,
 	/* every ABI struct has the same layout for 32-bit callers */
 	.compat_ioctl	= compat_ptr_ioctl,
+	.uring_cmd	= zcopy_uring_cmd,
 };
 
 static struct miscdevice zcopy_miscdev = {

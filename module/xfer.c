@@ -359,6 +359,43 @@ static ssize_t zcopy_call_send(struct zcopy_call *call, struct zcopy_xfer_ctx *x
 	return total ? total : err;
 }
 
+/*
+ * Bytes of room a socket needs beyond the transfer's own, for what TCP and
+ * UNIX charge per skb besides the data (heads, truesize rounding).
+ */
+#define ZCOPY_NOWAIT_SLACK	(16 * 1024)
+
+/*
+ * Would this call wait, by the blocking rules of its socket?  io_uring's
+ * inline attempt must not: such a call goes to io-wq instead, before any
+ * of it was sent.  A non-blocking call never waits for the socket.  A
+ * blocking one does under ZCOPY_F_SYNC (for the stack's release), for
+ * direct I/O (AUTO may choose it), and when the socket lacks room for the
+ * whole transfer: TCP and UNIX wait once their queued bytes reach
+ * sk_sndbuf, and charge each skb's overhead on top of the data, hence the
+ * quarter and the slack.  What the page cache lacks is read inline, as a
+ * non-blocking call reads it.
+ */
+static bool zcopy_call_would_wait(const struct zcopy_call *call,
+				  struct zcopy_xfer_ctx *x)
+{
+	u64 need = x->c.bytes_requested;
+	unsigned int i;
+
+	if (x->msg_flags & MSG_DONTWAIT)
+		return false;
+	if (x->flags & ZCOPY_F_SYNC)
+		return true;
+	for (i = 0; i < call->npieces; i++) {
+		const struct zcopy_piece *p = &call->pieces[i];
+
+		if (p->type == ZCOPY_DESC_FILE && p->len &&
+		    (p->mode == ZCOPY_MODE_DIRECT || p->mode == ZCOPY_MODE_AUTO))
+			return true;
+	}
+	return zcopy_sock_room(x) < need + need / 4 + ZCOPY_NOWAIT_SLACK;
+}
+
 static int zcopy_call_check(const struct zcopy_xfer *a)
 {
 	if (a->flags & ~ZCOPY_F_ALL)
@@ -373,7 +410,19 @@ static int zcopy_call_check(const struct zcopy_xfer *a)
 	return 0;
 }
 
-long zcopy_ioctl_xfer(void __user *uarg)
+/**
+ * zcopy_xfer - ZCOPY_IOC_XFER, from the ioctl or from io_uring
+ * @uarg: the caller's struct zcopy_xfer
+ * @run: ZCOPY_RUN_*: 0 for the ioctl
+ * @punt: with ZCOPY_RUN_NOWAIT: set when the call would wait, and was not
+ *	started (nothing sent, no record); the caller runs it again without
+ *	ZCOPY_RUN_NOWAIT where it may wait
+ *
+ * Return: bytes sent, or -errno when nothing was sent.  From the ioctl a
+ * signal may give a restart code (the syscall layer decides); from
+ * io_uring, which cannot restart, it is -EINTR.
+ */
+long zcopy_xfer(void __user *uarg, unsigned int run, bool *punt)
 {
 	struct zcopy_call call = {};
 	struct zcopy_xfer_ctx *x;
@@ -409,11 +458,26 @@ long zcopy_ioctl_xfer(void __user *uarg)
 	x->left = x->c.bytes_requested;
 	if ((a->flags & ZCOPY_F_NONBLOCK) || (x->sock_file->f_flags & O_NONBLOCK))
 		x->msg_flags |= MSG_DONTWAIT;
-	if (a->flags & ZCOPY_F_NOSIGNAL)
-		x->msg_flags |= MSG_NOSIGNAL;
 	/*
-	 * From the first send: every fragment sent by reference is noted, as
-	 * an skb copied for its page-cache pages copies them too.  kTLS and
+	 * From io_uring, as its own sends: an io-wq worker's SIGPIPE would
+	 * kill the whole process, the inline attempt's would not.
+	 */
+	if ((a->flags & ZCOPY_F_NOSIGNAL) || (run & ZCOPY_RUN_URING))
+		x->msg_flags |= MSG_NOSIGNAL;
+	if (run & ZCOPY_RUN_NOWAIT) {
+		if (zcopy_call_would_wait(&call, x)) {
+			*punt = true;
+			zcopy_sock_put(x);
+			ret = -EAGAIN;
+			goto out_release;
+		}
+		/* the room is there: a send that still finds none ends short */
+		x->msg_flags |= MSG_DONTWAIT;
+		x->uring_inline = true;
+	}
+	/*
+	 * From the first send: every fragment of the call is noted, as an skb
+	 * copied for its page-cache pages copies them too.  kTLS and
 	 * sockmaps take no notification: their SYNC pages go by copy, as UNIX.
 	 */
 	if ((a->flags & ZCOPY_F_SYNC) && x->family != AF_UNIX &&
@@ -464,5 +528,7 @@ out_release:
 	zcopy_call_release(&call);
 	kfree(x);
 	zcopy_live_dec(ZCOPY_LIVE_XFER_CTX);
+	if (run & ZCOPY_RUN_URING)
+		ret = zcopy_visible_err(ret);
 	return ret;
 }

@@ -162,6 +162,9 @@ struct zcopy_residency {
  *	a signal is pending (what is gathered is dropped); after a read
  *	error, what was gathered before it is still sent
  * @batch: the fragments gathered for the next socket call
+ * @uring_inline: io_uring's inline attempt (ZCOPY_RUN_NOWAIT): runs in the
+ *	submitting task, where io_uring's task-work notification
+ *	(TIF_NOTIFY_SIGNAL) is not a signal to the caller
  * @c: the counters of this transfer
  */
 struct zcopy_xfer_ctx {
@@ -183,6 +186,7 @@ struct zcopy_xfer_ctx {
 	int stop_err;
 	bool halted;
 	struct zcopy_batch batch;
+	bool uring_inline;
 	struct zcopy_counters c;
 };
 
@@ -204,7 +208,12 @@ static inline int zcopy_stop(struct zcopy_xfer_ctx *x, int err)
  */
 static inline int zcopy_check_signal(struct zcopy_xfer_ctx *x)
 {
-	if (!signal_pending(current))
+	/*
+	 * signal_pending() includes TIF_NOTIFY_SIGNAL, which io_uring sets on
+	 * the submitter to run its completions, and io-wq on a worker to
+	 * cancel its request: only the second ends a transfer.
+	 */
+	if (x->uring_inline ? !task_sigpending(current) : !signal_pending(current))
 		return 0;
 	x->halted = true;
 	return zcopy_stop(x, -ERESTARTSYS);

@@ -11,7 +11,7 @@ set -eu
 # linux-perf: `make profile` copies perf into the VM (bookworm's 6.1 build
 # records and reports on the 6.12 guest too)
 PKGS="build-essential pkg-config kmod libkmod-dev
-libnl-3-dev libnl-genl-3-dev libnl-route-3-dev
+libnl-3-dev libnl-genl-3-dev libnl-route-3-dev liburing-dev
 qemu-system-x86 busybox-static cpio xz-utils zstd e2fsprogs iproute2 ethtool
 sparse linux-source-6.1 coreutils gawk gnuplot-nox
 flex bison bc libelf-dev libssl-dev

@@ -19,6 +19,8 @@
 
 #include <linux/zcopy.h>
 
+struct io_uring;
+
 enum bench_method {
 	BM_READWRITE,	/* read(2) into a 32 KiB buffer, write(2) it */
 	BM_MMAP,	/* mmap(2) the file, write(2) the mapping */
@@ -29,6 +31,10 @@ enum bench_method {
 	BM_DEV_SG,
 	BM_DEV_DIRECT,
 	BM_DEV_AUTO,
+	/* one thread serving many connections (bench_server.c) */
+	BM_EPOLL_CORK,	/* epoll loop, cork+sendfile per response */
+	BM_EPOLL_DEV,	/* epoll loop, one zcopy ioctl (SG) per response */
+	BM_URING,	/* /dev/zcopy through io_uring (SG); receives too */
 	BM_COUNT,
 };
 
@@ -61,6 +67,7 @@ struct bench_sender {
 	int sock;
 	int pipe[2];		/* BM_SPLICE */
 	char *buf;		/* BM_READWRITE */
+	struct io_uring *ring;	/* BM_URING: set up by the first send */
 };
 
 int bench_sender_init(struct bench_sender *s, enum bench_method m, int dev);
@@ -70,8 +77,24 @@ int bench_send_item(struct bench_sender *s, const struct bench_item *it,
 		    struct bench_tally *t);
 const char *bench_method_name(enum bench_method m);
 bool bench_method_is_device(enum bench_method m);
+/* what sends one item for @m: itself, or the method an event loop calls */
+enum bench_method bench_method_base(enum bench_method m);
 /* parse a comma-separated list into a bitmask of (1 << method); 0 on error */
 unsigned int bench_method_parse(const char *list);
+
+/*
+ * bench_server.c: one thread answering the requests of @nconns
+ * connections; connection i gets items[i * nitems ...], one per request.
+ */
+struct bench_server {
+	enum bench_method m;		/* BM_EPOLL_CORK, BM_EPOLL_DEV or BM_URING */
+	struct bench_sender *snd;	/* one per connection (its method: m's base) */
+	unsigned int nconns;
+	const struct bench_item *items;
+	unsigned int nitems;
+	size_t request;
+};
+int bench_serve(const struct bench_server *sv, struct bench_tally *t);
 
 /* bench_sink.c: a listening socket (in a named network namespace) and sinks */
 struct bench_endpoint {
@@ -122,6 +145,7 @@ struct bench_job {
 	unsigned int nitems;	/* per stream */
 	unsigned int nstreams;	/* stream i sends items[i * nitems ...] */
 	size_t request;		/* bytes the sink asks with before each item, or 0 */
+	bool server;		/* one thread serves every stream (bench_server.c) */
 	int file_fd;		/* for the page-cache and disk figures, or -1 */
 	struct bench_path path;
 };

@@ -16,6 +16,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <liburing.h>
 #include <zcopy.h>
 
 #include "bench.h"
@@ -30,6 +31,9 @@ static const char *const names[BM_COUNT] = {
 	[BM_DEV_SG] = "zcopy-sg",
 	[BM_DEV_DIRECT] = "zcopy-direct",
 	[BM_DEV_AUTO] = "zcopy-auto",
+	[BM_EPOLL_CORK] = "epoll+cork",
+	[BM_EPOLL_DEV] = "epoll+zcopy",
+	[BM_URING] = "zcopy-uring",
 };
 
 static const unsigned int dev_mode[BM_COUNT] = {
@@ -49,8 +53,22 @@ const char *bench_method_name(enum bench_method m)
 
 bool bench_method_is_device(enum bench_method m)
 {
-	return m >= BM_DEV_COPY && m <= BM_DEV_AUTO;
+	return (m >= BM_DEV_COPY && m <= BM_DEV_AUTO) || m == BM_EPOLL_DEV || m == BM_URING;
 }
+
+enum bench_method bench_method_base(enum bench_method m)
+{
+	switch (m) {
+	case BM_EPOLL_CORK:
+		return BM_CORK;
+	case BM_EPOLL_DEV:
+	case BM_URING:
+		return BM_DEV_SG;
+	default:
+		return m;
+	}
+}
+
 
 unsigned int bench_method_parse(const char *list)
 {
@@ -98,6 +116,10 @@ int bench_sender_init(struct bench_sender *s, enum bench_method m, int dev)
 
 void bench_sender_fini(struct bench_sender *s)
 {
+	if (s->ring) {
+		io_uring_queue_exit(s->ring);
+		free(s->ring);
+	}
 	free(s->buf);
 	if (s->pipe[0] >= 0) {
 		close(s->pipe[0]);
@@ -275,6 +297,72 @@ static int send_device(struct bench_sender *s, const struct bench_item *it,
 	return 0;
 }
 
+/*
+ * The same through io_uring, one request at a time: what a thread that
+ * waits for each response pays for the ring.  A transfer bigger than the
+ * socket's room runs in an io-wq worker, whose CPU time bench_run.c adds.
+ */
+static int send_uring(struct bench_sender *s, const struct bench_item *it,
+		      struct bench_tally *t)
+{
+	struct zcopy_desc d[3];
+	unsigned int n = 0, i;
+	int r;
+
+	if (!s->ring) {
+		s->ring = calloc(1, sizeof(*s->ring));
+		if (!s->ring)
+			return fail(t, ENOMEM);
+		r = io_uring_queue_init(4, s->ring, 0);
+		t->syscalls++;
+		if (r) {
+			free(s->ring);
+			s->ring = NULL;
+			return fail(t, -r);
+		}
+	}
+	if (it->hdr_len)
+		d[n++] = zcopy_desc_buf(it->hdr, it->hdr_len);
+	d[n++] = zcopy_desc_file(it->fd, it->off, it->len);
+	if (it->trl_len)
+		d[n++] = zcopy_desc_buf(it->trl, it->trl_len);
+	i = zcopy_advance(d, n, 0, 0);
+	while (i < n) {
+		struct io_uring_sqe *sqe = io_uring_get_sqe(s->ring);
+		struct io_uring_cqe *cqe;
+		struct zcopy_xfer x, *done;
+		ssize_t res;
+
+		if (!sqe)
+			return fail(t, ENOSPC);
+		zcopy_uring_prep_send(sqe, s->dev, s->sock, d + i, n - i, ZCOPY_MODE_SG, 0, &x);
+		/* one io_uring_enter(): submit, and wait for the completion */
+		r = io_uring_submit_and_wait(s->ring, 1);
+		t->syscalls++;
+		if (r < 0)
+			return fail(t, -r);
+		while ((r = io_uring_peek_cqe(s->ring, &cqe)) == -EAGAIN) {
+			r = io_uring_wait_cqe(s->ring, &cqe);
+			t->syscalls++;
+			if (!r)
+				break;
+		}
+		if (r)
+			return fail(t, -r);
+		res = zcopy_uring_result(cqe, &done);
+		io_uring_cqe_seen(s->ring, cqe);
+		if (done->xfer_id)
+			zcopy_counters_add(&t->dev, &done->counters);
+		if (res < 0 && errno == EINTR)
+			continue;
+		if (res <= 0)
+			return fail(t, res < 0 ? errno : ENODATA);
+		t->bytes += res;
+		i = zcopy_advance(d, n, i, res);
+	}
+	return 0;
+}
+
 int bench_send_item(struct bench_sender *s, const struct bench_item *it,
 		    struct bench_tally *t)
 {
@@ -282,6 +370,8 @@ int bench_send_item(struct bench_sender *s, const struct bench_item *it,
 
 	if (s->m == BM_CORK) {
 		ret = send_cork(s, it, t);
+	} else if (s->m == BM_URING) {
+		ret = send_uring(s, it, t);
 	} else if (bench_method_is_device(s->m)) {
 		ret = send_device(s, it, t);
 	} else {

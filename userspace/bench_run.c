@@ -8,6 +8,7 @@
  * the first send to the last sink's EOF: bytes in a socket buffer are not
  * "sent" until the receiver has them.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -35,6 +36,7 @@ struct stream {
 	struct bench_sender snd;
 	struct bench_tally tally;
 	struct rusage r0, r1;
+	uint64_t iowq0, iowq1;	/* BM_URING: this process's io-wq CPU time, ns */
 	pthread_t thread;
 	bool started;
 };
@@ -174,6 +176,50 @@ static int read_request(struct stream *s, size_t len)
 	return 0;
 }
 
+/*
+ * Nanoseconds on CPU of this process's io-wq workers (iou-wrk-*), from
+ * /proc/self/task/TID/schedstat: where io_uring runs a transfer that
+ * would block.  Their time is the sender's as much as its own thread's,
+ * but RUSAGE_THREAD does not see it.  They are the thread's own (its
+ * io_uring context's) and exit with it: read while it runs.  Only one
+ * thread of a run uses a ring (one stream, or the server).
+ */
+static uint64_t iowq_ns(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	uint64_t sum = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		char path[300], comm[32] = "";
+		unsigned long long ns;
+		FILE *f;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		if (!fgets(comm, sizeof(comm), f))
+			comm[0] = 0;
+		fclose(f);
+		if (strncmp(comm, "iou-wrk", 7))
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/schedstat", e->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		if (fscanf(f, "%llu", &ns) == 1)
+			sum += ns;
+		fclose(f);
+	}
+	closedir(d);
+	return sum;
+}
+
 static void *stream_main(void *arg)
 {
 	struct stream *s = arg;
@@ -183,6 +229,7 @@ static void *stream_main(void *arg)
 	/* a name of its own, so that a profile can tell the sender from the rest */
 	prctl(PR_SET_NAME, "zb-send");
 	getrusage(RUSAGE_THREAD, &s->r0);
+	s->iowq0 = j->m == BM_URING ? iowq_ns() : 0;
 	for (unsigned int i = 0; i < j->nitems; i++)
 		if ((j->request && read_request(s, j->request)) ||
 		    bench_send_item(&s->snd, it + i, &s->tally))
@@ -190,7 +237,38 @@ static void *stream_main(void *arg)
 	/* the end of the stream: the sink's read() returns 0 */
 	shutdown(s->snd.sock, SHUT_WR);
 	s->tally.syscalls++;
+	s->iowq1 = j->m == BM_URING ? iowq_ns() : 0;
 	getrusage(RUSAGE_THREAD, &s->r1);
+	return NULL;
+}
+
+/*
+ * One thread for every connection (bench_server.c): its tally and CPU time
+ * are stream 0's; the other streams' stay 0, so that summarise() adds the
+ * same way.
+ */
+static void *server_main(void *arg)
+{
+	struct stream *st = arg;
+	const struct bench_job *j = st->job;
+	struct bench_sender *snd = calloc(j->nstreams, sizeof(*snd));
+	struct bench_server sv = {
+		.m = j->m, .snd = snd, .nconns = j->nstreams, .items = j->items,
+		.nitems = j->nitems, .request = j->request,
+	};
+
+	if (!snd) {
+		st->tally.error = ENOMEM;
+		return NULL;
+	}
+	for (unsigned int i = 0; i < j->nstreams; i++)
+		snd[i] = st[i].snd;
+	getrusage(RUSAGE_THREAD, &st->r0);
+	st->iowq0 = j->m == BM_URING ? iowq_ns() : 0;
+	bench_serve(&sv, &st->tally);
+	st->iowq1 = j->m == BM_URING ? iowq_ns() : 0;
+	getrusage(RUSAGE_THREAD, &st->r1);
+	free(snd);
 	return NULL;
 }
 
@@ -218,6 +296,8 @@ static void summarise(const struct bench_job *j, struct stream *st, double secs,
 
 		o->user += tv(&s->r1.ru_utime) - tv(&s->r0.ru_utime);
 		o->sys += tv(&s->r1.ru_stime) - tv(&s->r0.ru_stime);
+		/* io-wq's work is system time: its workers run in the kernel only */
+		o->sys += (s->iowq1 - s->iowq0) / 1e9;
 		o->vcsw += s->r1.ru_nvcsw - s->r0.ru_nvcsw;
 		o->ivcsw += s->r1.ru_nivcsw - s->r0.ru_nivcsw;
 		o->bytes += s->tally.bytes;
@@ -254,7 +334,8 @@ int bench_run(const struct bench_job *j, struct bench_sample *o)
 		goto out;
 	}
 	for (i = 0; i < j->nstreams; i++) {
-		int err = bench_sender_init(&st[i].snd, j->m, j->dev);
+		int err = bench_sender_init(&st[i].snd, j->server ? bench_method_base(j->m) : j->m,
+					    j->dev);
 
 		st[i].job = j;
 		st[i].idx = i;
@@ -274,21 +355,25 @@ int bench_run(const struct bench_job *j, struct bench_sample *o)
 			goto out;
 	}
 	t0 = now();
-	for (i = 0; i < j->nstreams; i++) {
-		int err = pthread_create(&st[i].thread, NULL, stream_main, &st[i]);
+	for (i = 0; i < (j->server ? 1 : j->nstreams); i++) {
+		int err = pthread_create(&st[i].thread, NULL, j->server ? server_main : stream_main,
+					 &st[i]);
 
 		if (err) {
 			err_errno("bench thread", err);
 			break;
 		}
 		st[i].started = true;
+		/* a profile (perf --sort comm) tells the server from its clients */
+		if (j->server)
+			pthread_setname_np(st[i].thread, "zc-server");
 	}
 	for (i = 0; i < j->nstreams; i++)
 		if (st[i].started)
 			pthread_join(st[i].thread, NULL);
 	ret = 0;
 	for (i = 0; i < j->nstreams; i++) {
-		if (!st[i].started)
+		if (!st[i].started && !(j->server && i))
 			ret = -1;
 		if (st[i].tally.error) {
 			fprintf(stderr, "zcopy: bench: %s, stream %u: %s\n",

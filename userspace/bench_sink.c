@@ -175,6 +175,7 @@ struct bench_sink *bench_sink_start(struct bench_endpoint *ep, size_t request,
 		free(k);
 		return NULL;
 	}
+	pthread_setname_np(k->thread, "zc-sink");
 	return k;
 }
 

@@ -28,6 +28,7 @@
 #define MAX_STREAMS	64
 #define RR_REQUEST	100		/* request/response: what the client asks with */
 #define RR_CONNS	8		/* ... and on how many connections at once, besides one */
+#define SERVER_CONNS	64		/* rr64: connections one thread serves */
 
 static const char bench_usage[] =
 	"usage: zcopy bench [OPTIONS] DEST\n"
@@ -37,7 +38,7 @@ static const char bench_usage[] =
 	"  -d, --dir DIR        where the test file is created (default: .)\n"
 	"  -s, --size SIZE      the large file (default 256M)\n"
 	"  -r, --runs N         runs of each method (default 5)\n"
-	"  -w, --workloads L    of warm,cold,small,rr,streams (default: all)\n"
+	"  -w, --workloads L    of warm,cold,small,rr,streams,rr64 (default: all)\n"
 	"  -M, --methods L      only these methods (default: all, see below)\n"
 	"      --small N        responses in the small and rr workloads (default 2000)\n"
 	"      --streams L      concurrent stream counts (default 1,2,4,8)\n"
@@ -48,9 +49,12 @@ static const char bench_usage[] =
 	"         zcopy-auto, and cork+sendfile (small responses over TCP only); the large\n"
 	"         file: all but cork+sendfile; small responses (small: pipelined; rr:\n"
 	"         each after a 100-byte request, on 1 and on 8 connections): read+write,\n"
-	"         sendfile, cork+sendfile, zcopy-copy/sg/auto; streams: sendfile, zcopy-sg\n";
+	"         sendfile, cork+sendfile, zcopy-copy/sg/auto; streams: sendfile, zcopy-sg;\n"
+	"         rr64 (64 connections, one thread, request/response): epoll+cork (an epoll\n"
+	"         loop doing cork+sendfile; TCP only), epoll+zcopy (one ioctl per response),\n"
+	"         zcopy-uring (one io_uring ring); zcopy-uring also sends the large file\n";
 
-enum { WL_WARM = 1, WL_COLD = 2, WL_SMALL = 4, WL_STREAMS = 8, WL_RR = 16 };
+enum { WL_WARM = 1, WL_COLD = 2, WL_SMALL = 4, WL_STREAMS = 8, WL_RR = 16, WL_RR64 = 32 };
 
 struct bench_opts {
 	struct bench_endpoint ep;
@@ -70,7 +74,7 @@ struct bench_ctx {
 
 static int parse_workloads(const char *list, unsigned int *mask)
 {
-	static const char *const names[] = { "warm", "cold", "small", "streams", "rr" };
+	static const char *const names[] = { "warm", "cold", "small", "streams", "rr", "rr64" };
 	const unsigned int nnames = sizeof(names) / sizeof(names[0]);
 	char *copy = strdup(list), *save = NULL;
 	int ret = 0;
@@ -261,7 +265,8 @@ static int open_files(struct bench_ctx *c)
 	snprintf(path, sizeof(path), "%s/zcopy-bench-%llu.dat", c->o->dir,
 		 (unsigned long long)c->o->size);
 	ret = open_file(path, c->o->size, &c->fd);
-	for (unsigned int i = 0; !ret && (c->o->workloads & (WL_SMALL | WL_RR)) && i < SMALL_FILES;
+	for (unsigned int i = 0; !ret && (c->o->workloads & (WL_SMALL | WL_RR | WL_RR64)) &&
+	     i < SMALL_FILES;
 	     i++) {
 		snprintf(path, sizeof(path), "%s/zcopy-bench-small-%u.dat", c->o->dir, i);
 		ret = open_file(path, SMALL_FILE, &c->small_fd[i]);
@@ -289,9 +294,10 @@ static void warm(int fd, uint64_t size)
  * @streams streams, each item after a request of @request bytes (0: none);
  * method @ref (an index into @m, or -1) is the reference.
  */
-static int measure(struct bench_ctx *c, const char *workload, const enum bench_method *m,
-		   unsigned int nm, int ref, const struct bench_item *items,
-		   unsigned int nitems, unsigned int streams, size_t request, bool cold)
+static int measure_job(struct bench_ctx *c, const char *workload, const enum bench_method *m,
+		       unsigned int nm, int ref, const struct bench_item *items,
+		       unsigned int nitems, unsigned int streams, size_t request, bool cold,
+		       bool server)
 {
 	unsigned int runs = c->o->runs;
 	struct bench_sample *s = calloc((size_t)nm * runs, sizeof(*s));
@@ -310,6 +316,7 @@ static int measure(struct bench_ctx *c, const char *workload, const enum bench_m
 				.m = m[i], .dev = c->dev, .ep = &c->o->ep, .items = items,
 				.nitems = nitems / streams, .nstreams = streams,
 				.file_fd = c->fd, .path = c->path, .request = request,
+				.server = server,
 			};
 
 			if (cold)
@@ -332,6 +339,13 @@ static int measure(struct bench_ctx *c, const char *workload, const enum bench_m
 out:
 	free(s);
 	return ret;
+}
+
+static int measure(struct bench_ctx *c, const char *workload, const enum bench_method *m,
+		   unsigned int nm, int ref, const struct bench_item *items,
+		   unsigned int nitems, unsigned int streams, size_t request, bool cold)
+{
+	return measure_job(c, workload, m, nm, ref, items, nitems, streams, request, cold, false);
 }
 
 /* the selected methods out of @want, in table order; the index of @ref or -1 */
@@ -357,7 +371,8 @@ static int file_workload(struct bench_ctx *c, const char *name, bool cold)
 	struct bench_item it = { .fd = c->fd, .len = c->o->size };
 	enum bench_method m[BM_COUNT];
 	int ref;
-	unsigned int n = pick(c, ~(1U << BM_CORK), m, BM_SENDFILE, &ref);
+	unsigned int n = pick(c, ~(1U << BM_CORK | 1U << BM_EPOLL_CORK | 1U << BM_EPOLL_DEV), m,
+			      BM_SENDFILE, &ref);
 
 	return measure(c, name, m, n, ref, &it, 1, 1, 0, cold);
 }
@@ -405,6 +420,41 @@ static int small_workload(struct bench_ctx *c, bool rr)
 	return ret;
 }
 
+/*
+ * Request/response on SERVER_CONNS connections at once, all served by one
+ * thread, as an event-loop server serves them: the small responses, each
+ * after its request.  The reference is the epoll loop with cork+sendfile
+ * (over UNIX, which has no cork, the one with an ioctl per response).
+ */
+static int server_workload(struct bench_ctx *c)
+{
+	static const char hdr[SMALL_HDR] = "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n";
+	static const char trl[SMALL_TRL] = "\r\n-- trailer --\r\n";
+	unsigned int want = 1U << BM_EPOLL_DEV | 1U << BM_URING;
+	unsigned int per = c->o->small / SERVER_CONNS ? c->o->small / SERVER_CONNS : 1;
+	unsigned int total = per * SERVER_CONNS;
+	struct bench_item *it = calloc(total, sizeof(*it));
+	enum bench_method m[BM_COUNT];
+	unsigned int n;
+	int ref, ret;
+
+	if (!it)
+		return err_errno("bench", ENOMEM);
+	if (!c->o->ep.is_unix)
+		want |= 1U << BM_EPOLL_CORK;
+	n = pick(c, want, m, c->o->ep.is_unix ? BM_EPOLL_DEV : BM_EPOLL_CORK, &ref);
+	for (unsigned int i = 0; i < total; i++)
+		it[i] = (struct bench_item){
+			.hdr = hdr, .hdr_len = sizeof(hdr), .fd = c->small_fd[i % SMALL_FILES],
+			.len = SMALL_FILE, .trl = trl, .trl_len = sizeof(trl),
+		};
+	for (unsigned int i = 0; i < SMALL_FILES; i++)
+		warm(c->small_fd[i], SMALL_FILE);
+	ret = measure_job(c, "rr64", m, n, ref, it, total, SERVER_CONNS, RR_REQUEST, false, true);
+	free(it);
+	return ret;
+}
+
 /* the file split into N ranges, each sent on its own connection at once */
 static int streams_workload(struct bench_ctx *c)
 {
@@ -442,6 +492,8 @@ static int run_workloads(struct bench_ctx *c)
 		ret = small_workload(c, true);
 	if (!ret && (c->o->workloads & WL_STREAMS))
 		ret = streams_workload(c);
+	if (!ret && (c->o->workloads & WL_RR64))
+		ret = server_workload(c);
 	return ret;
 }
 
@@ -471,7 +523,7 @@ int cmd_bench(int argc, char **argv)
 {
 	struct bench_opts o = {
 		.dir = ".", .size = 256ULL << 20, .runs = 5, .small = 2000,
-		.workloads = WL_WARM | WL_COLD | WL_SMALL | WL_RR | WL_STREAMS,
+		.workloads = WL_WARM | WL_COLD | WL_SMALL | WL_RR | WL_STREAMS | WL_RR64,
 		.methods = (1U << BM_COUNT) - 1,
 		.streams = { 1, 2, 4, 8 }, .nstreams = 4, .ep.listen_fd = -1,
 	};

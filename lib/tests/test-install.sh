@@ -24,21 +24,25 @@ ls "$dest/lib/modules/$kernel"/*/zcopy.ko* >/dev/null 2>&1 ||
 	fail "zcopy.ko not installed below DESTDIR/lib/modules/$kernel"
 
 for f in sbin/zcopy share/man/man8/zcopy.8 include/zcopy.h include/linux/zcopy.h \
-	lib/libzcopy.so.1.0.0 lib/libzcopy.so.1 lib/libzcopy.so lib/libzcopy.a \
+	lib/libzcopy.so.1.1.0 lib/libzcopy.so.1 lib/libzcopy.so lib/libzcopy.a \
 	lib/libzcopy-preload.so lib/pkgconfig/zcopy.pc share/man/man3/libzcopy.3 \
 	share/man/man3/libzcopy-preload.3; do
 	[ -e "$dest$prefix/$f" ] || fail "$prefix/$f not installed"
 done
-[ "$(readlink "$lib/libzcopy.so.1")" = libzcopy.so.1.0.0 ] || fail "libzcopy.so.1 is not a link"
-readelf -d "$lib/libzcopy.so.1.0.0" | grep -q 'SONAME.*\[libzcopy.so.1\]' || fail "no SONAME libzcopy.so.1"
+[ "$(readlink "$lib/libzcopy.so.1")" = libzcopy.so.1.1.0 ] || fail "libzcopy.so.1 is not a link"
+readelf -d "$lib/libzcopy.so.1.1.0" | grep -q 'SONAME.*\[libzcopy.so.1\]' || fail "no SONAME libzcopy.so.1"
 
-# exported: exactly the version script's names, each at LIBZCOPY_1, each
-# declared in the header and with a man page
+# exported: exactly the version script's names, each at the version of
+# its node (LIBZCOPY_1, LIBZCOPY_1.1), each declared in the header and
+# with a man page
 want=$(sed -n 's/^\t\t\(zcopy_[a-z_0-9]*\);$/\1/p' "$top/lib/libzcopy.map" | sort)
-got=$(objdump -T "$lib/libzcopy.so.1.0.0" | awk '$2 == "g" && $4 == ".text" { print $NF }' | sort)
+got=$(objdump -T "$lib/libzcopy.so.1.1.0" | awk '$2 == "g" && $4 == ".text" { print $NF }' | sort)
 [ -n "$want" ] && [ "$want" = "$got" ] || fail "exported symbols differ from libzcopy.map: $got"
-objdump -T "$lib/libzcopy.so.1.0.0" | awk '$2 == "g" && $4 == ".text"' | grep -v -q ' LIBZCOPY_1 ' &&
-	fail "a symbol without version LIBZCOPY_1"
+want_v=$(awk '/^LIBZCOPY_[0-9.]* \{/ { v = $1 } /^\t\tzcopy_/ { sub(/;$/, "", $1); print $1, v }' \
+	"$top/lib/libzcopy.map" | sort)
+got_v=$(objdump -T "$lib/libzcopy.so.1.1.0" | awk '$2 == "g" && $4 == ".text" { print $NF, $(NF - 1) }' |
+	sort)
+[ "$want_v" = "$got_v" ] || fail "symbol versions differ from libzcopy.map: $got_v"
 for s in $want; do
 	grep -q "[ *]$s(" "$dest$prefix/include/zcopy.h" || fail "$s not declared in zcopy.h"
 	page=$dest$prefix/share/man/man3/$s.3
@@ -58,7 +62,7 @@ fi
 export PKG_CONFIG_PATH="$lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$dest"
 flags=$(pkg-config --cflags --libs zcopy) || fail "pkg-config zcopy"
 case $flags in *"-I$dest$prefix/include"*"-L$lib"*"-lzcopy"*) ;; *) fail "pkg-config: $flags" ;; esac
-[ "$(pkg-config --modversion zcopy)" = 1.0.0 ] || fail "pkg-config version"
+[ "$(pkg-config --modversion zcopy)" = 1.1.0 ] || fail "pkg-config version"
 cc -std=gnu11 -Wall -Wextra -Werror -o "$dest/installed" "$here/installed.c" $flags ||
 	fail "cannot build against the installed files"
 cc -std=gnu11 -Wall -Wextra -Werror -o "$dest/installed-static" "$here/installed.c" \

@@ -12,6 +12,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <linux/io_uring.h>
+
 #include "zcopy.h"
 
 static int failed;
@@ -186,6 +188,40 @@ static void test_no_device(void)
 	close(fd);
 }
 
+/* the SQE the module reads, the CQE it posts: no ring needed */
+static void test_uring(void)
+{
+	struct zcopy_desc d[1] = { zcopy_desc_file(3, 0, 100) };
+	struct io_uring_sqe sqe;
+	struct io_uring_cqe cqe = {};
+	struct zcopy_xfer x, *got = NULL;
+	const struct zcopy_uring_cmd *cmd = (const void *)sqe.cmd;
+	int fd;
+
+	memset(&sqe, 0xff, sizeof(sqe));
+	memset(&x, 0xff, sizeof(x));
+	zcopy_uring_prep_send(&sqe, 9, 4, d, 1, ZCOPY_MODE_SG, ZCOPY_F_MORE, &x);
+	CHECK(sqe.opcode == IORING_OP_URING_CMD && sqe.fd == 9 && sqe.cmd_op == ZCOPY_IOC_XFER &&
+	      !sqe.flags && !sqe.ioprio && !sqe.uring_cmd_flags && !sqe.__pad1,
+	      "prep: the command");
+	CHECK(cmd->xfer == (uintptr_t)&x && !cmd->__reserved && sqe.user_data == (uintptr_t)&x,
+	      "prep: the command area and user_data");
+	CHECK(x.size == sizeof(x) && x.flags == ZCOPY_F_MORE && x.sock_fd == 4 &&
+	      x.mode == ZCOPY_MODE_SG && x.descs == (uintptr_t)d && x.ndescs == 1 &&
+	      !x.xfer_id && !x.bytes_sent && !x.__reserved0 && !x.__reserved1,
+	      "prep: the struct");
+	cqe.user_data = sqe.user_data;
+	cqe.res = 1234;
+	CHECK(zcopy_uring_result(&cqe, &got) == 1234 && got == &x, "result: bytes");
+	cqe.res = -EPIPE;
+	errno = 0;
+	CHECK(zcopy_uring_result(&cqe, NULL) == -1 && errno == EPIPE, "result: error");
+	/* /dev/null answers no info ioctl */
+	fd = open("/dev/null", O_RDWR);
+	CHECK(zcopy_uring_supported(fd) == -1 && errno == ENOTTY, "supported: %m");
+	close(fd);
+}
+
 int main(void)
 {
 	test_desc();
@@ -193,6 +229,7 @@ int main(void)
 	test_counters();
 	test_modes();
 	test_no_device();
+	test_uring();
 	printf("test_lib: %s\n", failed ? "FAILED" : "ok");
 	return failed ? 1 : 0;
 }

@@ -35,7 +35,25 @@ bench() {
 }
 
 ethtool -K vb0 sg on >/dev/null
-bench veth-sg --netns zbpeer -s "$SIZE" -w warm,small,rr,streams \
+if [ -n "${ONLY:-}" ]; then
+	# a focused run (bench.sh's "uring" kind): these workloads alone
+	bench veth-sg --netns zbpeer -s "$SIZE" -w "$ONLY" --small "$SMALL" 192.0.2.2:7100
+	# who uses the CPUs while each one-thread server runs: the server
+	# thread (zc-server, with the softirq work done in its context), the
+	# 64 clients (zc-sink), the idle vCPUs (swapper), the rest.  (perf
+	# report --comms zc-server --sort sym printed nothing in the guest.)
+	if [ "${PROFILE:-0}" = 1 ] && [ -x ./perf ]; then
+		for m in epoll+cork epoll+zcopy zcopy-uring; do
+			echo
+			echo "=== profile: veth-sg rr64 $m (perf record -a -F 499, cpu-clock)"
+			./perf record -q -a -F 499 -o "/tmp/perf-$m.data" -- \
+				./zcopy bench --netns zbpeer -d "$data" -s 16M -r 1 -w rr64 -M "$m" \
+				--small "$SMALL" 192.0.2.2:7110 2>&1 | grep -E '^(epoll|zcopy-uring)'
+			./perf report -q -i "/tmp/perf-$m.data" --stdio --sort comm 2>/dev/null | head -8
+		done
+	fi
+else
+bench veth-sg --netns zbpeer -s "$SIZE" -w warm,small,rr,streams,rr64 \
 	--small "$SMALL" --streams "$STREAMS" 192.0.2.2:7100
 # The disk's raw O_DIRECT read speed, of the cold file bench LABEL left in
 # DIR, goes into the CSV as method "dd-odirect", for bench-targets.sh.
@@ -77,6 +95,7 @@ bench veth-nosg --netns zbpeer -s "$OTHER_SIZE" -w warm,small --small "$SMALL" 1
 ethtool -K vb0 sg on >/dev/null
 bench loopback -s "$OTHER_SIZE" -w warm,small --small "$SMALL" 127.0.0.1:7103
 bench unix -s "$OTHER_SIZE" -w warm,small --small "$SMALL" /tmp/zcopy-bench.sock
+fi
 rm -f "$data"/zcopy-bench-*.dat
 
 echo "=== BEGIN results.csv"

@@ -89,6 +89,16 @@ END {
 	x = auto_vs_best(t, "small", "transfers_per_sec")
 	line("P5 AUTO vs the best fixed mode, small: xfers/s >= 0.95", x, x >= 0.95, "%9.2fx")
 
+	# issue 14: one thread, 64 connections, request/response; and the large file
+	x = get(t, "rr64", 64, "zcopy-uring", "throughput_ratio")
+	line("U1 rr64, 1 thread: zcopy-uring xfers/s vs epoll+cork >= 2 (xref)", x, x >= 2, "%9.2fx")
+	x = div(get(t, "rr64", 64, "zcopy-uring", "transfers_per_sec"), get(t, "rr64", 64, "epoll+zcopy", "transfers_per_sec"))
+	line("U2 rr64, 1 thread: zcopy-uring xfers/s / epoll+zcopy >= 1.5", x, x >= 1.5, "%9.2fx")
+	x = get(t, "rr64", 64, "zcopy-uring", "syscalls_per_transfer")
+	line("U3 rr64: zcopy-uring syscalls per response < 0.1 (counted)", x, x >= 0 && x < 0.1, "%10.3f")
+	x = div(get(t, "warm", 1, "zcopy-uring", "cpu_per_gib"), get(t, "warm", 1, "zcopy-sg", "cpu_per_gib"))
+	line("U4 warm file: zcopy-uring CPU/GiB / zcopy-sg (ioctl) CPU/GiB <= 1.05", x, x >= 0 && x <= 1.05, "%9.2fx")
+
 	x = div(get(t, "streams", 8, "zcopy-sg", "throughput"), get(t, "streams", 8, "sendfile", "throughput"))
 	line("P4 8 streams: SG throughput / sendfile 8 streams >= 1.0", x, x >= 1.0, "%9.2fx")
 	x = div(get(t, "streams", 8, "zcopy-sg", "throughput"), get(t, "streams", 1, "zcopy-sg", "throughput"))

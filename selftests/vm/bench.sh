@@ -35,11 +35,19 @@ esac
 rm -rf "$guest" "$res" && mkdir -p "$guest" "$res"
 cp "$here/bench-guest.sh" "$guest/bench"
 cp "$O/userspace/zcopy" "$guest/zcopy"
+# BENCH_PROFILE=1 (with the "uring" kind): the host's perf in the guest,
+# a cpu-clock profile of each one-thread server (its libraries come with it)
+profile=${BENCH_PROFILE:-0}
+[ "$profile" = 1 ] && cp "$(command -v perf)" "$guest/perf"
 echo bench >"$guest/tests"
 echo "timeout=$guest_limit" >"$guest/settings"
-# the issue's workloads; "quick" only shows that the whole run works
+# the issue's workloads; "quick" only shows that the whole run works;
+# "uring" runs only the io_uring targets' workloads (veth, warm and rr64)
 if [ "$kind" = quick ]; then
 	printf 'RUNS=1\nSIZE=16M\nCOLD_SIZE=16M\nOTHER_SIZE=16M\nSMALL=100\nSTREAMS=1,2\n'
+elif [ "$kind" = uring ]; then
+	printf 'RUNS=3\nSIZE=256M\nCOLD_SIZE=16M\nOTHER_SIZE=16M\nSMALL=6400\nSTREAMS=1\nONLY=warm,rr64\n'
+	echo "PROFILE=$profile"
 else
 	printf 'RUNS=5\nSIZE=256M\nCOLD_SIZE=%s\nOTHER_SIZE=16M\nSMALL=2000\nSTREAMS=1,2,4,8\n' "$cold"
 fi >"$guest/bench.conf"

@@ -3,10 +3,13 @@
  * libzcopy with the device: the info query, one call with a header, a
  * file and a trailer, resuming by hand and with zcopy_send_all() on a
  * non-blocking socket whose peer reads slowly, a vector longer than one
- * call takes, a file shorter than its descriptor, and a refused call.
+ * call takes, a file shorter than its descriptor, a refused call, and the
+ * io_uring helpers with liburing: the same call as a request, its
+ * completion's result and counters.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <liburing.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +94,63 @@ TEST_F(lib, send)
 	h = zc_hash(ZC_HASH_INIT, hdr, sizeof(hdr) - 1);
 	h = zc_hash(h, self->data + 4096, ZC_MIB);
 	h = zc_hash(h, trl, sizeof(trl) - 1);
+	EXPECT_EQ(total, s.bytes);
+	EXPECT_EQ(h, s.hash);
+}
+
+/* the same call through io_uring: one request each way, one completion */
+TEST_F(lib, uring)
+{
+	static const char hdr[] = "HTTP/1.1 200 OK\r\n\r\n";
+	struct zcopy_desc d[2] = {
+		zcopy_desc_buf(hdr, sizeof(hdr) - 1),
+		zcopy_desc_file(self->fd, 4096, ZC_MIB),
+	};
+	struct zcopy_desc bad[1] = { zcopy_desc_file(self->snd, 0, 10) };
+	size_t total = sizeof(hdr) - 1 + ZC_MIB;
+	struct zcopy_xfer x, y, *got;
+	struct io_uring_cqe *cqe;
+	struct io_uring ring;
+	struct zc_sink s;
+	uint64_t h;
+	int r;
+
+	ASSERT_EQ(1, zcopy_uring_supported(self->dev));
+	r = io_uring_queue_init(4, &ring, 0);
+	if (r)
+		SKIP(return, "io_uring_queue_init: %s", strerror(-r));
+	ASSERT_EQ(0, zc_sink_start(&s, self->rcv));
+	self->rcv = -1;
+	zcopy_uring_prep_send(io_uring_get_sqe(&ring), self->dev, self->snd, d, 2,
+			      ZCOPY_MODE_SG, 0, &x);
+	zcopy_uring_prep_send(io_uring_get_sqe(&ring), self->dev, self->snd, bad, 1,
+			      ZCOPY_MODE_SG, 0, &y);
+	ASSERT_EQ(2, io_uring_submit(&ring));
+	for (int i = 0; i < 2; i++) {
+		ASSERT_EQ(0, io_uring_wait_cqe(&ring, &cqe));
+		errno = 0;
+		r = zcopy_uring_result(cqe, &got);
+		if (got == &x) {
+			EXPECT_EQ((ssize_t)total, r);
+		} else {
+			EXPECT_EQ(&y, got);
+			/* a socket is no file to read: ESPIPE, as the ioctl */
+			EXPECT_EQ(-1, r);
+			EXPECT_EQ(ESPIPE, errno);
+		}
+		io_uring_cqe_seen(&ring, cqe);
+	}
+	io_uring_queue_exit(&ring);
+	close(self->snd);
+	self->snd = dup(self->fd);
+	zc_sink_wait(&s);
+	EXPECT_NE(0, x.xfer_id);
+	EXPECT_EQ(0, y.xfer_id);
+	EXPECT_EQ(0, x.error);
+	EXPECT_EQ(total, x.counters.bytes_sent);
+	EXPECT_LT(0, x.counters.sg_entries);
+	h = zc_hash(ZC_HASH_INIT, hdr, sizeof(hdr) - 1);
+	h = zc_hash(h, self->data + 4096, ZC_MIB);
 	EXPECT_EQ(total, s.bytes);
 	EXPECT_EQ(h, s.hash);
 }

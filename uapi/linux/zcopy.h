@@ -36,8 +36,11 @@
 
 #define ZCOPY_IOC_TYPE		0xBC
 
-/* ABI version reported by ZCOPY_IOC_INFO; bumped on compatible additions. */
-#define ZCOPY_ABI_VERSION	1
+/*
+ * ABI version reported by ZCOPY_IOC_INFO; bumped on compatible additions.
+ * 2: ZCOPY_IOC_XFER through io_uring (struct zcopy_uring_cmd).
+ */
+#define ZCOPY_ABI_VERSION	2
 
 /**
  * struct zcopy_info - ZCOPY_IOC_INFO: what this module supports
@@ -204,5 +207,22 @@ struct zcopy_xfer {
 };
 
 #define ZCOPY_IOC_XFER		_IOWR(ZCOPY_IOC_TYPE, 0x01, struct zcopy_xfer)
+
+/**
+ * struct zcopy_uring_cmd - the command area of an IORING_OP_URING_CMD SQE
+ *	on /dev/zcopy whose ``cmd_op`` is ZCOPY_IOC_XFER
+ * @xfer: user address of a struct zcopy_xfer, read when the request runs
+ *	and written at its completion, exactly as the ioctl reads and writes
+ *	it; it and its descriptors must stay valid until the completion
+ * @__reserved: must be zero
+ *
+ * The CQE's ``res`` is what the ioctl would return: bytes sent, or -errno
+ * when nothing was sent.  It fills the 16 bytes of a normal SQE's command
+ * area (``addr3`` and the padding after it).
+ */
+struct zcopy_uring_cmd {
+	__aligned_u64 xfer;
+	__u64 __reserved;
+};
 
 #endif /* _UAPI_LINUX_ZCOPY_H */
