@@ -97,23 +97,30 @@ static int wait_cqe_ms(struct io_uring *ring, struct io_uring_cqe **cqe, int ms)
 	return io_uring_wait_cqe_timeout(ring, cqe, &ts);
 }
 
-/* submit one transfer and wait for it: its CQE's res */
-static int uring_xfer(struct io_uring *ring, int dev, struct zcopy_xfer *x)
+/* submit the one SQE prepared and wait up to @ms for it: its CQE's res */
+static int uring_submit_wait(struct io_uring *ring, int ms)
 {
-	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
 	struct io_uring_cqe *cqe;
 	int res;
 
-	if (!sqe)
-		return -ENOSPC;
-	prep_xfer(sqe, dev, x, 1);
 	if (io_uring_submit(ring) != 1)
 		return -EIO;
-	if (wait_cqe_ms(ring, &cqe, 60000))
+	if (wait_cqe_ms(ring, &cqe, ms))
 		return -ETIME;
 	res = cqe->res;
 	io_uring_cqe_seen(ring, cqe);
 	return res;
+}
+
+/* submit one transfer and wait for it: its CQE's res */
+static int uring_xfer(struct io_uring *ring, int dev, struct zcopy_xfer *x)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+
+	if (!sqe)
+		return -ENOSPC;
+	prep_xfer(sqe, dev, x, 1);
+	return uring_submit_wait(ring, 60000);
 }
 
 /* the "comm" of a transfer's debugfs record: who ran it */
@@ -973,7 +980,6 @@ TEST_F(uring, errors)
 	struct zcopy_desc bad[1] = { zc_file(12345, 0, 0) };
 	struct zcopy_xfer x, y;
 	struct io_uring_sqe *sqe;
-	struct io_uring_cqe *cqe;
 	struct io_uring poll_ring;
 	int snd, rcv, res;
 
@@ -986,36 +992,24 @@ TEST_F(uring, errors)
 	sqe = io_uring_get_sqe(&self->ring);
 	prep_xfer(sqe, self->dev, &x, 1);
 	sqe->cmd_op = _IOWR(ZCOPY_IOC_TYPE, 0x7f, struct zcopy_xfer);
-	ASSERT_EQ(1, io_uring_submit(&self->ring));
-	ASSERT_EQ(0, wait_cqe_ms(&self->ring, &cqe, 5000));
-	EXPECT_EQ(-ENOTTY, cqe->res);
-	io_uring_cqe_seen(&self->ring, cqe);
+	EXPECT_EQ(-ENOTTY, uring_submit_wait(&self->ring, 5000));
 	/* INFO is no io_uring command */
 	sqe = io_uring_get_sqe(&self->ring);
 	prep_xfer(sqe, self->dev, &x, 1);
 	sqe->cmd_op = ZCOPY_IOC_INFO;
-	ASSERT_EQ(1, io_uring_submit(&self->ring));
-	ASSERT_EQ(0, wait_cqe_ms(&self->ring, &cqe, 5000));
-	EXPECT_EQ(-ENOTTY, cqe->res);
-	io_uring_cqe_seen(&self->ring, cqe);
+	EXPECT_EQ(-ENOTTY, uring_submit_wait(&self->ring, 5000));
 
 	/* the command area's reserved half */
 	sqe = io_uring_get_sqe(&self->ring);
 	prep_xfer(sqe, self->dev, &x, 1);
 	((struct zcopy_uring_cmd *)sqe->cmd)->__reserved = 1;
-	ASSERT_EQ(1, io_uring_submit(&self->ring));
-	ASSERT_EQ(0, wait_cqe_ms(&self->ring, &cqe, 5000));
-	EXPECT_EQ(-EINVAL, cqe->res);
-	io_uring_cqe_seen(&self->ring, cqe);
+	EXPECT_EQ(-EINVAL, uring_submit_wait(&self->ring, 5000));
 
 	/* no struct there */
 	sqe = io_uring_get_sqe(&self->ring);
 	prep_xfer(sqe, self->dev, &x, 1);
 	((struct zcopy_uring_cmd *)sqe->cmd)->xfer = 0;
-	ASSERT_EQ(1, io_uring_submit(&self->ring));
-	ASSERT_EQ(0, wait_cqe_ms(&self->ring, &cqe, 5000));
-	EXPECT_EQ(-EFAULT, cqe->res);
-	io_uring_cqe_seen(&self->ring, cqe);
+	EXPECT_EQ(-EFAULT, uring_submit_wait(&self->ring, 5000));
 
 	/* the ioctl's own errors, the same */
 	xfer_init(&x, snd, ZCOPY_MODE_SG, 0, bad, 1);
