@@ -182,6 +182,9 @@ enum bench_metric {
 	BX_PACKETS,	/* packets the egress interface sent, per transfer */
 	BX_RATIO_MBPS,	/* MB/s / the reference's MB/s in the same run */
 	BX_RATIO_CPU,	/* CPU s/GiB / the reference's in the same run */
+	BX_CPU_ITEM,	/* user + system, us per item */
+	BX_CAPACITY,	/* items per second of the sender's CPU: 1e6 / BX_CPU_ITEM */
+	BX_RATIO_CAP,	/* capacity / the reference's in the same run */
 	BX_COUNT,
 };
 
