@@ -115,6 +115,16 @@ void bench_endpoint_close(struct bench_endpoint *ep);
  */
 struct bench_sink *bench_sink_start(struct bench_endpoint *ep, size_t request,
 				    const struct bench_item *items, unsigned int n);
+/*
+ * One thread driving @nconns request/response connections at once, as wrk
+ * does: an epoll loop over non-blocking sockets, each sending @request
+ * bytes and reading the whole item before its next request; accepted in
+ * connect() order, connection i reads items[i * n ...].  @cpu >= 0: it
+ * runs on that CPU only.
+ */
+struct bench_sink *bench_loadgen_start(struct bench_endpoint *ep, size_t request,
+				       const struct bench_item *items, unsigned int n,
+				       unsigned int nconns, int cpu);
 /* wait for EOF; the bytes received, or -1 with a message */
 int64_t bench_sink_join(struct bench_sink *k);
 void bench_sink_cancel(struct bench_sink *k);
@@ -172,6 +182,9 @@ enum bench_metric {
 	BX_PACKETS,	/* packets the egress interface sent, per transfer */
 	BX_RATIO_MBPS,	/* MB/s / the reference's MB/s in the same run */
 	BX_RATIO_CPU,	/* CPU s/GiB / the reference's in the same run */
+	BX_CPU_ITEM,	/* user + system, us per item */
+	BX_CAPACITY,	/* items per second of the sender's CPU: 1e6 / BX_CPU_ITEM */
+	BX_RATIO_CAP,	/* capacity / the reference's in the same run */
 	BX_COUNT,
 };
 

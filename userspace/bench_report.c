@@ -31,7 +31,15 @@ static const struct {
 	[BX_PACKETS] = { "packets_per_transfer", "packets" },
 	[BX_RATIO_MBPS] = { "throughput_ratio", "x reference" },
 	[BX_RATIO_CPU] = { "cpu_per_gib_ratio", "x reference" },
+	[BX_CPU_ITEM] = { "cpu_per_transfer", "us" },
+	[BX_CAPACITY] = { "transfers_per_cpu_sec", "1/s" },
+	[BX_RATIO_CAP] = { "capacity_ratio", "x reference" },
 };
+
+static bool is_ratio(unsigned int m)
+{
+	return m == BX_RATIO_MBPS || m == BX_RATIO_CPU || m == BX_RATIO_CAP;
+}
 
 static double per(double v, double d)
 {
@@ -57,6 +65,8 @@ static void figures(const struct bench_sample *s, double *v)
 	v[BX_DISK] = s->disk_read / (double)(1 << 20);
 	v[BX_CACHE] = per(100.0 * s->cache_growth, s->bytes);
 	v[BX_PACKETS] = s->packets / items;
+	v[BX_CPU_ITEM] = per(1e6 * (s->user + s->sys), s->items);
+	v[BX_CAPACITY] = per(s->items, s->user + s->sys);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -109,6 +119,7 @@ int bench_report_add(struct bench_report *r, const char *workload, const char *m
 			figures(&ref[i], rv);
 			v[i][BX_RATIO_MBPS] = per(v[i][BX_MBPS], rv[BX_MBPS]);
 			v[i][BX_RATIO_CPU] = per(v[i][BX_CPU], rv[BX_CPU]);
+			v[i][BX_RATIO_CAP] = per(v[i][BX_CAPACITY], rv[BX_CAPACITY]);
 		}
 	}
 	for (unsigned int m = 0; m < BX_COUNT; m++) {
@@ -152,26 +163,29 @@ void bench_report_table(const struct bench_report *r, FILE *f)
 			fprintf(f, "\n%s %s, %s, %u stream%s: median of %u runs [min..max]; xref: ratio to %s in the same run\n",
 				r->kernel, r->transport, w->workload, w->streams,
 				w->streams > 1 ? "s" : "", w->runs, w->ref ? w->ref : "(none)");
-			fprintf(f, "%-14s %-22s %6s %9s %6s %6s %6s %8s %8s %7s %7s %6s %7s %8s\n",
+			fprintf(f, "%-14s %-22s %6s %9s %6s %6s %6s %8s %8s %7s %7s %6s %7s %8s %7s %6s\n",
 				"method", "MB/s [min..max]", "xref", "xfers/s", "usr", "sys",
 				"xref", "switch", "ctxsw", "CPUcopy", "DMAcopy", "disk", "cache",
-				"packets");
-			fprintf(f, "%-14s %-22s %6s %9s %6s %6s %6s %8s %8s %7s %7s %6s %7s %8s\n",
+				"packets", "cpu", "xref");
+			fprintf(f, "%-14s %-22s %6s %9s %6s %6s %6s %8s %8s %7s %7s %6s %7s %8s %7s %6s\n",
 				"", "", "", "", "s/GiB", "s/GiB", "cpu", "/xfer", "v+i", "/byte",
-				"/byte", "MiB", "%", "/xfer");
+				"/byte", "MiB", "%", "/xfer", "us/xfer", "cap");
 		}
 		snprintf(thr, sizeof(thr), "%.0f [%.0f..%.0f]",
 			 w->med[BX_MBPS], w->min[BX_MBPS], w->max[BX_MBPS]);
-		fprintf(f, "%-14s %-22s %6.2f %9.0f %6.2f %6.2f %6.2f %8.0f %8.1f %6.2f%c %6.2f%c %6.0f %7.1f %8.2f\n",
+		fprintf(f, "%-14s %-22s %6.2f %9.0f %6.2f %6.2f %6.2f %8.0f %8.1f %6.2f%c %6.2f%c %6.0f %7.1f %8.2f %7.1f %6.2f\n",
 			w->method, thr, w->med[BX_RATIO_MBPS], w->med[BX_TPS],
 			w->med[BX_USER], w->med[BX_SYS], w->med[BX_RATIO_CPU],
 			w->med[BX_SWITCHES], w->med[BX_VCSW] + w->med[BX_IVCSW],
 			w->med[BX_CPU_COPIES], w->copies_measured ? ' ' : '*',
 			w->med[BX_DMA_COPIES], w->copies_measured ? ' ' : '*',
-			w->med[BX_DISK], w->med[BX_CACHE], w->med[BX_PACKETS]);
+			w->med[BX_DISK], w->med[BX_CACHE], w->med[BX_PACKETS],
+			w->med[BX_CPU_ITEM], w->med[BX_RATIO_CAP]);
 	}
 	fputs("\n* model: what the kernel path does for that method (the device counts only its own\n"
-	      "  transfers); disk reads are measured for every method.\n", f);
+	      "  transfers); disk reads are measured for every method.\n"
+	      "cpu us/xfer: the sender's CPU per transfer; xref cap: its transfers per CPU second\n"
+	      "  (1e6 / us/xfer, what it could send with a CPU to itself), to the reference's.\n", f);
 }
 
 int bench_report_csv(const struct bench_report *r, const char *path)
@@ -192,7 +206,7 @@ int bench_report_csv(const struct bench_report *r, const char *path)
 		for (unsigned int m = 0; m < BX_COUNT; m++) {
 			bool copy = m == BX_CPU_COPIES || m == BX_DMA_COPIES;
 
-			if ((m == BX_RATIO_MBPS || m == BX_RATIO_CPU) && !w->ref)
+			if (is_ratio(m) && !w->ref)
 				continue;
 			fprintf(f, "%s,%s,%s,%u,%s,%u,%s,%s,%s,%.6g,%.6g,%.6g,%s\n",
 				r->kernel, r->transport, w->workload, w->streams, w->method,
@@ -226,7 +240,7 @@ void bench_report_json(const struct bench_report *r, FILE *f)
 			i ? "," : "", w->workload, w->streams, w->method, w->runs,
 			w->ref ? w->ref : "", w->copies_measured ? "measured" : "model");
 		for (unsigned int m = 0, n = 0; m < BX_COUNT; m++) {
-			if ((m == BX_RATIO_MBPS || m == BX_RATIO_CPU) && !w->ref)
+			if (is_ratio(m) && !w->ref)
 				continue;
 			fprintf(f, "%s\"%s\":{\"unit\":\"%s\",\"median\":%.6g,\"min\":%.6g,\"max\":%.6g}",
 				n++ ? "," : "", metric[m].key, metric[m].unit,

@@ -14,6 +14,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -243,6 +244,16 @@ static void *stream_main(void *arg)
 }
 
 /*
+ * With two CPUs or more, the server runs on CPU 0 and its load generator
+ * on CPU 1, so that neither takes the other's CPU (one of them would be
+ * measuring the scheduler); with one, they share it.
+ */
+static bool server_cpus(void)
+{
+	return sysconf(_SC_NPROCESSORS_ONLN) >= 2;
+}
+
+/*
  * One thread for every connection (bench_server.c): its tally and CPU time
  * are stream 0's; the other streams' stay 0, so that summarise() adds the
  * same way.
@@ -260,6 +271,13 @@ static void *server_main(void *arg)
 	if (!snd) {
 		st->tally.error = ENOMEM;
 		return NULL;
+	}
+	if (server_cpus()) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(0, &set);
+		pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 	}
 	for (unsigned int i = 0; i < j->nstreams; i++)
 		snd[i] = st[i].snd;
@@ -333,6 +351,17 @@ int bench_run(const struct bench_job *j, struct bench_sample *o)
 		err_errno("bench", ENOMEM);
 		goto out;
 	}
+	/*
+	 * A one-thread server's connections all go to one load generator,
+	 * on a CPU of its own when there are two (the server takes CPU 0).
+	 */
+	if (j->server) {
+		sinks[0] = bench_loadgen_start(j->ep, j->request, j->items, j->nitems,
+					       j->nstreams, server_cpus() ? 1 : -1);
+		if (!sinks[0])
+			goto out;
+		nsinks = 1;
+	}
 	for (i = 0; i < j->nstreams; i++) {
 		int err = bench_sender_init(&st[i].snd, j->server ? bench_method_base(j->m) : j->m,
 					    j->dev);
@@ -343,11 +372,13 @@ int bench_run(const struct bench_job *j, struct bench_sample *o)
 			err_errno("bench sender", -err);
 			goto out;
 		}
-		sinks[i] = bench_sink_start(j->ep, j->request, j->items + (size_t)i * j->nitems,
-					    j->nitems);
-		if (!sinks[i])
-			goto out;
-		nsinks++;
+		if (!j->server) {
+			sinks[i] = bench_sink_start(j->ep, j->request,
+						    j->items + (size_t)i * j->nitems, j->nitems);
+			if (!sinks[i])
+				goto out;
+			nsinks++;
+		}
 		st[i].snd.sock = net_connect(j->ep->dest);
 		if (st[i].snd.sock < 0)
 			goto out;

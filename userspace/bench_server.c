@@ -3,7 +3,8 @@
  * One thread serving many connections, request/response, as an event-loop
  * server does: an epoll loop that answers each request with the method's
  * calls (cork+sendfile, or one zcopy ioctl), or one io_uring ring that
- * receives the requests and sends the responses (zcopy-uring).  Every
+ * receives the requests (a multishot receive per connection, into
+ * provided buffers) and sends the responses (zcopy-uring).  Every
  * system call the thread makes is counted, io_uring_enter() included:
  * the ring is entered here, not through liburing's submit functions,
  * which may enter more than once per call.
@@ -41,13 +42,16 @@ static int fail(struct bench_tally *t, int err)
 	return -1;
 }
 
-/* a whole request of @len bytes from a blocking socket */
+/*
+ * A whole request of @len bytes from a blocking socket: recv(), as event
+ * loops do, not read(), which also asks the file's permission hooks.
+ */
 static int read_request(int sock, size_t len, struct bench_tally *t)
 {
 	char buf[REQ_MAX];
 
 	for (size_t got = 0; got < len;) {
-		ssize_t r = read(sock, buf, len - got);
+		ssize_t r = recv(sock, buf, len - got, 0);
 
 		t->syscalls++;
 		if (r < 0 && errno == EINTR)
@@ -120,8 +124,9 @@ out:
 
 /* what the ring holds for one connection */
 struct uconn {
-	char req[REQ_MAX];
 	size_t got;		/* bytes of the current request */
+	unsigned int reqs;	/* requests received whole */
+	bool armed;		/* its multishot receive is */
 	unsigned int sent;	/* responses completed */
 	struct zcopy_desc d[3];
 	unsigned int nd, next;	/* descriptors of the response in flight, first left */
@@ -142,6 +147,21 @@ static struct io_uring_sqe *sqe_get(struct io_uring *ring, struct bench_tally *t
 	return sqe;
 }
 
+/*
+ * The requests come into buffers the ring picks from its provided-buffer
+ * ring (group URING_BGID), each connection's through one multishot
+ * receive that stays armed: one poll arming per connection, not one per
+ * request, as epoll's wait-queue entry stays.
+ */
+#define URING_BGID	0
+#define URING_BUF	REQ_MAX
+
+struct ubufs {
+	struct io_uring_buf_ring *br;
+	char *mem;
+	unsigned int n;		/* buffers, a power of 2 */
+};
+
 static void prep_recv(struct io_uring *ring, const struct bench_server *sv, struct uconn *c,
 		      unsigned int i, struct bench_tally *t)
 {
@@ -149,8 +169,46 @@ static void prep_recv(struct io_uring *ring, const struct bench_server *sv, stru
 
 	if (!sqe)
 		return;
-	io_uring_prep_recv(sqe, sv->snd[i].sock, c->req + c->got, sv->request - c->got, 0);
+	io_uring_prep_recv_multishot(sqe, sv->snd[i].sock, NULL, 0, 0);
+	sqe->flags |= IOSQE_BUFFER_SELECT;
+	sqe->buf_group = URING_BGID;
 	io_uring_sqe_set_data64(sqe, UD(i, UD_RECV));
+	c->armed = true;
+}
+
+/* buffer @bid back into the ring, visible to the kernel at the next advance */
+static void buf_return(struct ubufs *b, unsigned int bid, unsigned int *ret)
+{
+	io_uring_buf_ring_add(b->br, b->mem + (size_t)bid * URING_BUF, URING_BUF, bid,
+			      io_uring_buf_ring_mask(b->n), (*ret)++);
+}
+
+/* @n buffers of URING_BUF, registered as group URING_BGID: one syscall */
+static int bufs_init(struct io_uring *ring, struct ubufs *b, unsigned int want,
+		     struct bench_tally *t)
+{
+	struct io_uring_buf_reg reg = { .bgid = URING_BGID };
+	unsigned int ret = 0;
+	void *br;
+	int r;
+
+	for (b->n = 1; b->n < want; b->n <<= 1)
+		;
+	if (posix_memalign(&br, sysconf(_SC_PAGESIZE), b->n * sizeof(struct io_uring_buf)))
+		return fail(t, ENOMEM);
+	b->br = br;
+	b->mem = malloc((size_t)b->n * URING_BUF);
+	if (!b->mem)
+		return fail(t, ENOMEM);
+	io_uring_buf_ring_init(b->br);
+	for (unsigned int i = 0; i < b->n; i++)
+		buf_return(b, i, &ret);
+	io_uring_buf_ring_advance(b->br, ret);
+	reg.ring_addr = (uintptr_t)b->br;
+	reg.ring_entries = b->n;
+	r = io_uring_register_buf_ring(ring, &reg, 0);
+	t->syscalls++;
+	return r ? fail(t, -r) : 0;
 }
 
 static void prep_xfer(struct io_uring *ring, const struct bench_server *sv, struct uconn *c,
@@ -207,7 +265,8 @@ static int uring_enter(struct io_uring *ring, unsigned int wait, struct bench_ta
 static int serve_uring(const struct bench_server *sv, struct bench_tally *t)
 {
 	struct uconn *c = calloc(sv->nconns, sizeof(*c));
-	unsigned int left = sv->nconns, recvs = 0, xfers = 0, fresh = 0, shorts = 0;
+	unsigned int left = sv->nconns, recvs = 0, xfers = 0, fresh = 0, shorts = 0, rearms = 0;
+	struct ubufs bufs = { 0 };
 	struct io_uring ring;
 	int r;
 
@@ -238,13 +297,17 @@ static int serve_uring(const struct bench_server *sv, struct bench_tally *t)
 		fail(t, EOPNOTSUPP);
 		goto out;
 	}
+	/* one request per connection at a time: a buffer each, and as many spare */
+	if (bufs_init(&ring, &bufs, 2 * sv->nconns, t))
+		goto out;
+	/* recvs: the connections with requests still to come */
 	for (unsigned int i = 0; i < sv->nconns; i++) {
 		prep_recv(&ring, sv, &c[i], i, t);
 		recvs++;
 	}
 	while (left && !t->error) {
 		struct io_uring_cqe *cqe;
-		unsigned int head, seen = 0;
+		unsigned int head, seen = 0, returned = 0;
 		unsigned int wait = fresh + (recvs / URING_WAIT_DIV ? recvs / URING_WAIT_DIV : 1);
 
 		/* never more than can come: a wait for the impossible ends at the timeout */
@@ -261,27 +324,46 @@ static int serve_uring(const struct bench_server *sv, struct bench_tally *t)
 			if (t->error)
 				continue;
 			if ((cqe->user_data & 1) == UD_RECV) {
-				recvs--;
-				if (cqe->res <= 0) {
+				bool done = k->reqs == sv->nitems;
+
+				if (cqe->flags & IORING_CQE_F_BUFFER)
+					buf_return(&bufs, cqe->flags >> IORING_CQE_BUFFER_SHIFT,
+						   &returned);
+				if (!(cqe->flags & IORING_CQE_F_MORE))
+					k->armed = false;
+				/* after the last request, the client's EOF (or our close) */
+				if (done)
+					continue;
+				if (cqe->res == -ENOBUFS) {
+					/* cannot happen: a spare buffer per connection */
+					rearms++;
+				} else if (cqe->res <= 0) {
 					fail(t, cqe->res < 0 ? -cqe->res : ENODATA);
 					continue;
+				} else {
+					k->got += cqe->res;
 				}
-				k->got += cqe->res;
-				if (k->got < sv->request) {
-					prep_recv(&ring, sv, k, i, t);
-					recvs++;
+				/*
+				 * A request is whole when it has all its bytes: the
+				 * client sends the next one only after the response.
+				 */
+				if (k->got > sv->request) {
+					fail(t, EPROTO);
 					continue;
 				}
+				if (!k->armed) {
+					prep_recv(&ring, sv, k, i, t);
+					rearms++;
+				}
+				if (k->got < sv->request)
+					continue;
 				k->got = 0;
+				if (++k->reqs == sv->nitems)
+					recvs--;
 				response(sv, k, i);
 				prep_xfer(&ring, sv, k, i, t);
 				xfers++;
 				fresh++;
-				/* the next request comes only after this response */
-				if (k->sent + 1 < sv->nitems) {
-					prep_recv(&ring, sv, k, i, t);
-					recvs++;
-				}
 				continue;
 			}
 			xfers--;
@@ -307,6 +389,7 @@ static int serve_uring(const struct bench_server *sv, struct bench_tally *t)
 				left--;
 			}
 		}
+		io_uring_buf_ring_advance(bufs.br, returned);
 		io_uring_cq_advance(&ring, seen);
 	}
 out:
@@ -317,7 +400,12 @@ out:
 	 */
 	if (shorts)
 		fprintf(stderr, "zcopy: bench: zcopy-uring: %u short transfers resumed\n", shorts);
+	/* a multishot receive ends by itself only on an error or a full buffer ring */
+	if (rearms)
+		fprintf(stderr, "zcopy: bench: zcopy-uring: %u receives re-armed\n", rearms);
 	io_uring_queue_exit(&ring);
+	free(bufs.br);
+	free(bufs.mem);
 	free(c);
 	return t->error ? -1 : 0;
 }

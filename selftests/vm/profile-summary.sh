@@ -30,9 +30,10 @@ END {
 			sink[k], busy[k], xb
 	}
 }' "$1"
-# the top symbols: the first 12 lines after each "--- top symbols, thread zb-send"
+# the top symbols: the first 12 lines after each "--- top symbols, thread
+# zb-send" (rr64's one-thread server: zc-server)
 awk '
 $1 == "===" && $2 == "PROFILE" { cur = $3 " " $4; sub(":$", "", cur) }
-/^--- top symbols, thread zb-send/ { take = 12; print ""; print "top symbols of zb-send, " cur " (self %):"; next }
+/^--- top symbols, thread (zb-send|zc-server)/ { take = 12; print ""; print "top symbols of " $5 ", " cur " (self %):"; next }
 /^---/ || /^===/ { take = 0 }
 take > 0 { printf "  %8s %s\n", $1, $4; take-- }' "$1"

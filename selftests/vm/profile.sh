@@ -6,7 +6,7 @@
 # samples per thread and per page moved, the sender's top symbols),
 # callgraph.txt (the sender's caller graphs), summary.txt, guest.log.
 #
-# PROFILE_WORKLOADS: of warm, small, rr and cold (default "warm small";
+# PROFILE_WORKLOADS: of warm, small, rr, rr64 and cold (default "warm small";
 # cold, DIRECT against AUTO, means something only with BENCH_CLOCK=normal).
 # BENCH_CLOCK=icount (the default here): one vCPU whose clock counts
 # instructions, so that a sample is PERIOD instructions and the per-page
@@ -53,6 +53,7 @@ echo "timeout=$guest_limit" >"$guest/settings"
 	echo 'WARM_METHODS="sendfile zcopy-sg"'
 	echo 'SMALL_METHODS="sendfile cork+sendfile zcopy-sg"'
 	echo 'COLD_METHODS="zcopy-direct zcopy-auto"'
+	echo 'RR64_METHODS="epoll+cork epoll+zcopy zcopy-uring"'
 } >"$guest/profile.conf"
 
 "$here/../../scripts/kernel-image.sh" "$kver" "$kdir/image"
