@@ -37,7 +37,8 @@ bench() {
 ethtool -K vb0 sg on >/dev/null
 if [ -n "${ONLY:-}" ]; then
 	# a focused run (bench.sh's "uring" kind): these workloads alone
-	bench veth-sg --netns zbpeer -s "$SIZE" -w "$ONLY" --small "$SMALL" 192.0.2.2:7100
+	bench veth-sg --netns zbpeer -s "$SIZE" -w "$ONLY" ${METHODS:+-M "$METHODS"} \
+		--small "$SMALL" 192.0.2.2:7100
 	# who uses the CPUs while each one-thread server runs: the server
 	# thread (zc-server, with the softirq work done in its context), the
 	# 64 clients (zc-sink), the idle vCPUs (swapper), the rest.  (perf

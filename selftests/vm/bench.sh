@@ -15,7 +15,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 O=$1 kver=$2 kind=${3:-full}
 clock=${BENCH_CLOCK:-normal}
 kdir=$O/kernels/$kver
-guest=$O/bench-guest
+# one guest directory per kernel and clock, so that two runs can share the host
+guest=$O/bench-guest-$kver-$clock
 # icount: a disk wait advances the guest's clock to its next timer, so
 # cold-file figures are timer-bound there; a smaller cold file keeps the
 # run short (CPU ratios stay meaningful, cold throughput does not)
@@ -27,7 +28,7 @@ normal) res=$O/bench/$kver other=$O/bench/$kver-icount
 	vm_clock="TCG, 2 vCPUs" icount=0 limit=1600 guest_limit=1500 cold=1G
 	slow_disk=1536M:268435456 ;;
 icount) res=$O/bench/$kver-icount other=$O/bench/$kver
-	vm_clock="TCG -icount shift=0,sleep=off, 1 vCPU" icount=1 limit=5400 guest_limit=20000
+	vm_clock="TCG -icount shift=0,sleep=off, 1 vCPU" icount=1 limit=5400 guest_limit=200000
 	cold=256M slow_disk= ;;
 *) echo "bench: BENCH_CLOCK=$clock: normal or icount"; exit 1 ;;
 esac
@@ -50,6 +51,10 @@ elif [ "$kind" = uring ]; then
 	echo "PROFILE=$profile"
 else
 	printf 'RUNS=5\nSIZE=256M\nCOLD_SIZE=%s\nOTHER_SIZE=16M\nSMALL=2000\nSTREAMS=1,2,4,8\n' "$cold"
+	# BENCH_ONLY=warm,small,rr (and BENCH_METHODS=sendfile,...): those
+	# workloads (and methods) alone, over veth with scatter-gather
+	[ -n "${BENCH_ONLY:-}" ] && echo "ONLY=$BENCH_ONLY"
+	[ -n "${BENCH_METHODS:-}" ] && echo "METHODS=$BENCH_METHODS"
 fi >"$guest/bench.conf"
 
 "$here/../../scripts/kernel-image.sh" "$kver" "$kdir/image"
