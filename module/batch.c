@@ -36,8 +36,8 @@ int zcopy_batch_init(struct zcopy_xfer_ctx *x, unsigned int want)
 
 	want = clamp_t(unsigned int, want, 1, ZCOPY_BATCH_MAX);
 	if (want <= ZCOPY_BATCH_INLINE) {
-		b->bv = b->bv_inline;
-		b->frag = b->frag_inline;
+		b->bv = x->bv_inline;
+		b->frag = x->frag_inline;
 		b->cap = ZCOPY_BATCH_INLINE;
 		return 0;
 	}
@@ -79,7 +79,7 @@ void zcopy_batch_free(struct zcopy_xfer_ctx *x)
 	struct zcopy_batch *b = &x->batch;
 
 	zcopy_batch_release(b);
-	if (b->bv && b->bv != b->bv_inline) {
+	if (b->bv && b->bv != x->bv_inline) {
 		kvfree(b->bv);
 		zcopy_live_dec(ZCOPY_LIVE_BATCHES);
 	}

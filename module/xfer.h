@@ -26,6 +26,11 @@
 #define ZCOPY_BATCH_INLINE	16
 /* pages of a residency window kept in the context (4 MiB of file) */
 #define ZCOPY_RES_INLINE	1024
+/*
+ * Descriptors of a call whose copy, and pieces, live in the context: a
+ * response's header, file and trailer, or a few more.
+ */
+#define ZCOPY_DESCS_INLINE	8
 
 /**
  * struct zcopy_piece - one descriptor, validated and resolved
@@ -87,8 +92,9 @@ struct zcopy_frag {
  *	up to ZCOPY_BATCH_MAX
  * @len: their bytes
  * @sync: they are page-cache pages under ZCOPY_F_SYNC's notification
- * @bv_inline: @bv of a small transfer
- * @frag_inline: @frag of a small transfer
+ *
+ * A small transfer's @bv and @frag are the context's bv_inline and
+ * frag_inline.
  */
 struct zcopy_batch {
 	struct bio_vec *bv;
@@ -97,8 +103,6 @@ struct zcopy_batch {
 	unsigned int cap;
 	size_t len;
 	bool sync;
-	struct bio_vec bv_inline[ZCOPY_BATCH_INLINE];
-	struct zcopy_frag frag_inline[ZCOPY_BATCH_INLINE];
 };
 
 /**
@@ -115,7 +119,8 @@ struct zcopy_batch {
  *	of this transfer could reach them
  * @cap: pages @map has room for
  * @map: bit i set: page @ws + i was resident, or has been counted
- * @map_inline: @map while the window fits ZCOPY_RES_INLINE pages
+ * @map_inline: the context's map of ZCOPY_RES_INLINE pages: @map while the
+ *	window fits it
  */
 struct zcopy_residency {
 	struct file *file;
@@ -126,7 +131,7 @@ struct zcopy_residency {
 	pgoff_t we;
 	unsigned long cap;
 	unsigned long *map;
-	unsigned long map_inline[BITS_TO_LONGS(ZCOPY_RES_INLINE)];
+	unsigned long *map_inline;
 };
 
 /**
@@ -166,6 +171,16 @@ struct zcopy_residency {
  *	submitting task, where io_uring's task-work notification
  *	(TIF_NOTIFY_SIGNAL) is not a signal to the caller
  * @c: the counters of this transfer
+ * @bv_inline: @batch's fragments, up to ZCOPY_BATCH_INLINE
+ * @frag_inline: what they hold
+ * @map_inline: @res's map while its window fits
+ * @descs_inline: the caller's descriptors, up to ZCOPY_DESCS_INLINE
+ * @pieces_inline: the pieces resolved from them
+ *
+ * The context comes from a cache of its own, not zeroed at allocation
+ * (zcopy_xfer_ctx_alloc()): everything before @bv_inline is zeroed by the
+ * call, the storage from @bv_inline on is written before it is read, and
+ * of @pieces_inline only the pieces the call uses are zeroed.
  */
 struct zcopy_xfer_ctx {
 	struct socket *sock;
@@ -188,6 +203,13 @@ struct zcopy_xfer_ctx {
 	struct zcopy_batch batch;
 	bool uring_inline;
 	struct zcopy_counters c;
+
+	/* not zeroed at allocation: see above */
+	struct bio_vec bv_inline[ZCOPY_BATCH_INLINE];
+	struct zcopy_frag frag_inline[ZCOPY_BATCH_INLINE];
+	unsigned long map_inline[BITS_TO_LONGS(ZCOPY_RES_INLINE)];
+	struct zcopy_desc descs_inline[ZCOPY_DESCS_INLINE];
+	struct zcopy_piece pieces_inline[ZCOPY_DESCS_INLINE];
 };
 
 /*
@@ -357,6 +379,10 @@ static inline u64 zcopy_residency_count(struct zcopy_residency *res, loff_t from
 		return 0;
 	return __zcopy_residency_count(res, from, to);
 }
+
+/* xfer.c: the cache of transfer contexts */
+int zcopy_xfer_init(void);
+void zcopy_xfer_uninit(void);
 
 /* the modes */
 ssize_t zcopy_send_file_sg(struct zcopy_xfer_ctx *x, struct zcopy_piece *p);
