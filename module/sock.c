@@ -292,6 +292,7 @@ static ssize_t zcopy_send_pages_by_copy(struct zcopy_xfer_ctx *x, struct bio_vec
  * @bv: the fragments; the socket takes references of its own
  * @n: number of fragments
  * @len: their total length
+ * @pages: pages they span, each fragment's counted apart
  * @sync: the fragments are page-cache pages under ZCOPY_F_SYNC
  *
  * Counts the fragments the socket consumed: by reference (sg_entries,
@@ -305,7 +306,7 @@ static ssize_t zcopy_send_pages_by_copy(struct zcopy_xfer_ctx *x, struct bio_vec
  * Return: bytes sent (possibly short), or -errno when nothing was sent.
  */
 ssize_t zcopy_send_pages(struct zcopy_xfer_ctx *x, struct bio_vec *bv,
-			 unsigned int n, size_t len, bool sync)
+			 unsigned int n, size_t len, size_t pages, bool sync)
 {
 	int flags = zcopy_msg_flags(x, len, sync && x->sync);
 	struct zcopy_sync_pos pos;
@@ -339,6 +340,18 @@ ssize_t zcopy_send_pages(struct zcopy_xfer_ctx *x, struct bio_vec *bv,
 		return ret;
 	x->sync_sent |= sync;
 
+	/* all of it (the usual case): what the batch summed as it gathered */
+	if (ret == len) {
+		if (!by_ref) {
+			x->c.cpu_copy_bytes += len;
+			x->c.cpu_copy_ops += n;
+		} else if (!x->sync) {
+			x->c.sg_entries += n;
+			x->c.pages_referenced += pages;
+		}
+		zcopy_count_sent(x, ret);
+		return ret;
+	}
 	for (i = 0; i < n && done < ret; i++) {
 		size_t part = min_t(size_t, bv[i].bv_len, ret - done);
 

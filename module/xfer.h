@@ -91,6 +91,10 @@ struct zcopy_frag {
  * @cap: room in @bv and @frag: ZCOPY_BATCH_INLINE, or the transfer's size
  *	up to ZCOPY_BATCH_MAX
  * @len: their bytes
+ * @pages: pages they span, each fragment's counted apart (what
+ *	pages_referenced counts when the socket takes them all)
+ * @buf_bytes: bytes of BUF fragments among them
+ * @buf_ops: BUF copies they stand for (ZCOPY_FRAG_BUF_FIRST fragments)
  * @sync: they are page-cache pages under ZCOPY_F_SYNC's notification
  *
  * A small transfer's @bv and @frag are the context's bv_inline and
@@ -102,6 +106,9 @@ struct zcopy_batch {
 	unsigned int n;
 	unsigned int cap;
 	size_t len;
+	size_t pages;
+	size_t buf_bytes;
+	unsigned int buf_ops;
 	bool sync;
 };
 
@@ -246,7 +253,7 @@ bool zcopy_sock_plain_tcp(const struct sock *sk);
 int zcopy_sock_get(int fd, struct zcopy_xfer_ctx *x);
 void zcopy_sock_put(struct zcopy_xfer_ctx *x);
 ssize_t zcopy_send_pages(struct zcopy_xfer_ctx *x, struct bio_vec *bv,
-			 unsigned int n, size_t len, bool sync);
+			 unsigned int n, size_t len, size_t pages, bool sync);
 ssize_t zcopy_send_kvec(struct zcopy_xfer_ctx *x, void *buf, size_t len);
 void zcopy_sock_flush(struct zcopy_xfer_ctx *x);
 size_t zcopy_sock_room(struct zcopy_xfer_ctx *x);
@@ -286,6 +293,11 @@ static inline void zcopy_batch_push(struct zcopy_xfer_ctx *x, struct page *page,
 	b->frag[b->n].flags = flags;
 	b->n++;
 	b->len += len;
+	b->pages += DIV_ROUND_UP(offset_in_page(offset) + len, PAGE_SIZE);
+	if (flags & ZCOPY_FRAG_BUF) {
+		b->buf_bytes += len;
+		b->buf_ops += !!(flags & ZCOPY_FRAG_BUF_FIRST);
+	}
 }
 
 /**
