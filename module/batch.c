@@ -114,7 +114,7 @@ int zcopy_batch_flush(struct zcopy_xfer_ctx *x)
 	}
 	if (!b->n)
 		return 0;
-	sent = zcopy_send_pages(x, b->bv, b->n, b->len, b->pages, b->sync);
+	sent = zcopy_send_pages(x, b->bv, b->frag, b->n, b->len, b->pages, b->sync);
 	/* all of it: the sums gathered with the fragments */
 	if (sent == b->len) {
 		x->c.cpu_copy_bytes += b->buf_bytes;

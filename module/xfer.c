@@ -375,6 +375,9 @@ static ssize_t zcopy_call_send(struct zcopy_call *call, struct zcopy_xfer_ctx *x
 			break;
 		}
 		p->gathered = ret;
+		/* the batch's last fragment, if any, is this piece's last */
+		if (ret && x->batch.n)
+			x->batch.frag[x->batch.n - 1].flags |= ZCOPY_FRAG_END;
 		if (p->to_eof) {
 			if (ret > reported)
 				slack -= ret - reported;

@@ -69,6 +69,7 @@ enum {
 	ZCOPY_FRAG_BUF_FIRST	= BIT(1),	/* a BUF's first fragment: one copy op */
 	ZCOPY_FRAG_CACHE	= BIT(2),	/* @put: a page-cache (or splice pipe) page */
 	ZCOPY_FRAG_DIRECT	= BIT(3),	/* @put: a page DIRECT read into */
+	ZCOPY_FRAG_END		= BIT(4),	/* a descriptor's last fragment */
 };
 
 /**
@@ -253,7 +254,8 @@ bool zcopy_sock_plain_tcp(const struct sock *sk);
 int zcopy_sock_get(int fd, struct zcopy_xfer_ctx *x);
 void zcopy_sock_put(struct zcopy_xfer_ctx *x);
 ssize_t zcopy_send_pages(struct zcopy_xfer_ctx *x, struct bio_vec *bv,
-			 unsigned int n, size_t len, size_t pages, bool sync);
+			 const struct zcopy_frag *frag, unsigned int n, size_t len,
+			 size_t pages, bool sync);
 ssize_t zcopy_send_kvec(struct zcopy_xfer_ctx *x, void *buf, size_t len);
 void zcopy_sock_flush(struct zcopy_xfer_ctx *x);
 size_t zcopy_sock_room(struct zcopy_xfer_ctx *x);
@@ -332,7 +334,8 @@ void zcopy_account_xfer(struct zcopy_xfer_ctx *x, const struct zcopy_piece *piec
 
 /* compat.c: the one place where the 6.1 and 6.12 send paths differ */
 ssize_t zcopy_compat_send_pages(struct socket *sock, struct bio_vec *bv,
-				unsigned int n, size_t len, int flags);
+				const struct zcopy_frag *frag, unsigned int n,
+				size_t len, int flags);
 
 /* sync.c: ZCOPY_F_SYNC */
 struct zcopy_sync;
