@@ -36,8 +36,8 @@ int zcopy_batch_init(struct zcopy_xfer_ctx *x, unsigned int want)
 
 	want = clamp_t(unsigned int, want, 1, ZCOPY_BATCH_MAX);
 	if (want <= ZCOPY_BATCH_INLINE) {
-		b->bv = b->bv_inline;
-		b->frag = b->frag_inline;
+		b->bv = x->bv_inline;
+		b->frag = x->frag_inline;
 		b->cap = ZCOPY_BATCH_INLINE;
 		return 0;
 	}
@@ -72,6 +72,9 @@ static void zcopy_batch_release(struct zcopy_batch *b)
 	zcopy_live_sub(ZCOPY_LIVE_DIRECT_PAGES, direct);
 	b->n = 0;
 	b->len = 0;
+	b->pages = 0;
+	b->buf_bytes = 0;
+	b->buf_ops = 0;
 }
 
 void zcopy_batch_free(struct zcopy_xfer_ctx *x)
@@ -79,7 +82,7 @@ void zcopy_batch_free(struct zcopy_xfer_ctx *x)
 	struct zcopy_batch *b = &x->batch;
 
 	zcopy_batch_release(b);
-	if (b->bv && b->bv != b->bv_inline) {
+	if (b->bv && b->bv != x->bv_inline) {
 		kvfree(b->bv);
 		zcopy_live_dec(ZCOPY_LIVE_BATCHES);
 	}
@@ -111,9 +114,14 @@ int zcopy_batch_flush(struct zcopy_xfer_ctx *x)
 	}
 	if (!b->n)
 		return 0;
-	sent = zcopy_send_pages(x, b->bv, b->n, b->len, b->sync);
+	sent = zcopy_send_pages(x, b->bv, b->frag, b->n, b->len, b->pages, b->sync);
+	/* all of it: the sums gathered with the fragments */
+	if (sent == b->len) {
+		x->c.cpu_copy_bytes += b->buf_bytes;
+		x->c.cpu_copy_ops += b->buf_ops;
+	}
 	/* nothing sent (sent < 0): no copy of a BUF went out */
-	for (i = 0; sent > 0 && i < b->n && done < sent; i++) {
+	for (i = 0; sent > 0 && sent < b->len && b->buf_bytes && i < b->n && done < sent; i++) {
 		size_t part = min_t(size_t, b->bv[i].bv_len, sent - done);
 
 		if (b->frag[i].flags & ZCOPY_FRAG_BUF) {

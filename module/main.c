@@ -17,6 +17,9 @@ static int __init zcopy_init(void)
 	ret = zcopy_record_init();
 	if (ret)
 		return ret;
+	ret = zcopy_xfer_init();
+	if (ret)
+		goto err_uninit_record;
 
 	/* debugfs before the device: its users may look there at once */
 	zcopy_debugfs_init();
@@ -29,6 +32,8 @@ static int __init zcopy_init(void)
 
 err_uninit_debugfs:
 	zcopy_debugfs_uninit();
+	zcopy_xfer_uninit();
+err_uninit_record:
 	zcopy_record_uninit();
 	return ret;
 }
@@ -39,6 +44,7 @@ static void __exit zcopy_exit(void)
 	/* the last SYNC notification's callback has returned */
 	zcopy_sync_uninit();
 	zcopy_debugfs_uninit();
+	zcopy_xfer_uninit();
 	zcopy_record_uninit();
 }
 

@@ -290,8 +290,10 @@ static ssize_t zcopy_send_pages_by_copy(struct zcopy_xfer_ctx *x, struct bio_vec
  * zcopy_send_pages - hand page fragments to the socket by reference
  * @x: the transfer
  * @bv: the fragments; the socket takes references of its own
+ * @frag: what each is (ZCOPY_FRAG_END: where a descriptor ends)
  * @n: number of fragments
  * @len: their total length
+ * @pages: pages they span, each fragment's counted apart
  * @sync: the fragments are page-cache pages under ZCOPY_F_SYNC
  *
  * Counts the fragments the socket consumed: by reference (sg_entries,
@@ -305,7 +307,8 @@ static ssize_t zcopy_send_pages_by_copy(struct zcopy_xfer_ctx *x, struct bio_vec
  * Return: bytes sent (possibly short), or -errno when nothing was sent.
  */
 ssize_t zcopy_send_pages(struct zcopy_xfer_ctx *x, struct bio_vec *bv,
-			 unsigned int n, size_t len, bool sync)
+			 const struct zcopy_frag *frag, unsigned int n, size_t len,
+			 size_t pages, bool sync)
 {
 	int flags = zcopy_msg_flags(x, len, sync && x->sync);
 	struct zcopy_sync_pos pos;
@@ -332,13 +335,25 @@ ssize_t zcopy_send_pages(struct zcopy_xfer_ctx *x, struct bio_vec *bv,
 	if (sync)
 		ret = zcopy_sync_send_pages(x->sync, x->sock, bv, n, len, flags);
 	else
-		ret = zcopy_compat_send_pages(x->sock, bv, n, len, flags);
+		ret = zcopy_compat_send_pages(x->sock, bv, frag, n, len, flags);
 	if (x->sync)
 		zcopy_sync_keep(x->sync, x->sock->sk, &pos, ret);
 	if (zcopy_sent(x, ret, len) <= 0)
 		return ret;
 	x->sync_sent |= sync;
 
+	/* all of it (the usual case): what the batch summed as it gathered */
+	if (ret == len) {
+		if (!by_ref) {
+			x->c.cpu_copy_bytes += len;
+			x->c.cpu_copy_ops += n;
+		} else if (!x->sync) {
+			x->c.sg_entries += n;
+			x->c.pages_referenced += pages;
+		}
+		zcopy_count_sent(x, ret);
+		return ret;
+	}
 	for (i = 0; i < n && done < ret; i++) {
 		size_t part = min_t(size_t, bv[i].bv_len, ret - done);
 

@@ -32,6 +32,48 @@ struct zcopy_call {
 	unsigned int npieces;	/* taken so far: what to release */
 };
 
+static struct kmem_cache *zcopy_xfer_cache;
+
+/*
+ * With a constructor, the slab does not zero an object at every
+ * allocation under init_on_alloc (slab_want_init_on_alloc()), Debian's
+ * default: the constructor zeroes a new object once, and every call zeroes
+ * what it reads before writing, the state before @bv_inline (about a third
+ * of the context) and its pieces.  Most of the context is storage for
+ * batches, descriptors and pieces that are written before they are read.
+ */
+static void zcopy_xfer_ctx_ctor(void *obj)
+{
+	memset(obj, 0, sizeof(struct zcopy_xfer_ctx));
+}
+
+int zcopy_xfer_init(void)
+{
+	/* copy_from_user() fills descs_inline: the only user-copy region */
+	zcopy_xfer_cache =
+		kmem_cache_create_usercopy("zcopy_xfer_ctx", sizeof(struct zcopy_xfer_ctx), 0, 0,
+					   offsetof(struct zcopy_xfer_ctx, descs_inline),
+					   sizeof_field(struct zcopy_xfer_ctx, descs_inline),
+					   zcopy_xfer_ctx_ctor);
+	return zcopy_xfer_cache ? 0 : -ENOMEM;
+}
+
+void zcopy_xfer_uninit(void)
+{
+	kmem_cache_destroy(zcopy_xfer_cache);
+}
+
+static struct zcopy_xfer_ctx *zcopy_xfer_ctx_alloc(void)
+{
+	struct zcopy_xfer_ctx *x = kmem_cache_alloc(zcopy_xfer_cache, GFP_KERNEL);
+
+	if (!x)
+		return NULL;
+	memset(x, 0, offsetof(struct zcopy_xfer_ctx, bv_inline));
+	x->res.map_inline = x->map_inline;
+	return x;
+}
+
 /*
  * @err (-errno) as "error" reports it: the restart codes a pending signal
  * gives are kernel-internal; the caller sees what the syscall layer makes
@@ -116,26 +158,39 @@ static int zcopy_piece_buf(struct zcopy_piece *p, const struct zcopy_desc *d,
 	return zcopy_buf_load(p, d->addr, d->len);
 }
 
-/* Take every descriptor; on error the pieces taken so far stay counted. */
-static int zcopy_call_prepare(struct zcopy_call *call, u64 *requested)
+/*
+ * Take every descriptor; on error the pieces taken so far stay counted.  A
+ * short list and its pieces live in the context @x.
+ */
+static int zcopy_call_prepare(struct zcopy_call *call, struct zcopy_xfer_ctx *x)
 {
+	u64 *requested = &x->c.bytes_requested;
 	size_t buf_bytes = 0;
 	unsigned int i;
 	int ret;
 
-	/* up to 32 KiB: not worth an order-3 page allocation when memory is fragmented */
-	call->descs = vmemdup_user(u64_to_user_ptr(call->args.descs),
-				   array_size(call->args.ndescs, sizeof(*call->descs)));
-	if (IS_ERR(call->descs)) {
-		ret = PTR_ERR(call->descs);
-		call->descs = NULL;
-		return ret;
+	if (call->args.ndescs <= ZCOPY_DESCS_INLINE) {
+		call->descs = x->descs_inline;
+		if (copy_from_user(call->descs, u64_to_user_ptr(call->args.descs),
+				   array_size(call->args.ndescs, sizeof(*call->descs))))
+			return -EFAULT;
+		call->pieces = x->pieces_inline;
+		memset(call->pieces, 0, array_size(call->args.ndescs, sizeof(*call->pieces)));
+	} else {
+		/* up to 32 KiB: not worth an order-3 allocation when memory is fragmented */
+		call->descs = vmemdup_user(u64_to_user_ptr(call->args.descs),
+					   array_size(call->args.ndescs, sizeof(*call->descs)));
+		if (IS_ERR(call->descs)) {
+			ret = PTR_ERR(call->descs);
+			call->descs = NULL;
+			return ret;
+		}
+		zcopy_live_inc(ZCOPY_LIVE_DESCS);
+		call->pieces = kvcalloc(call->args.ndescs, sizeof(*call->pieces), GFP_KERNEL);
+		if (!call->pieces)
+			return -ENOMEM;
+		zcopy_live_inc(ZCOPY_LIVE_PIECES);
 	}
-	zcopy_live_inc(ZCOPY_LIVE_DESCS);
-	call->pieces = kvcalloc(call->args.ndescs, sizeof(*call->pieces), GFP_KERNEL);
-	if (!call->pieces)
-		return -ENOMEM;
-	zcopy_live_inc(ZCOPY_LIVE_PIECES);
 
 	*requested = 0;
 	for (i = 0; i < call->args.ndescs; i++) {
@@ -164,7 +219,7 @@ static int zcopy_call_prepare(struct zcopy_call *call, u64 *requested)
 	return 0;
 }
 
-static void zcopy_call_release(struct zcopy_call *call)
+static void zcopy_call_release(struct zcopy_call *call, struct zcopy_xfer_ctx *x)
 {
 	unsigned int i;
 
@@ -177,12 +232,14 @@ static void zcopy_call_release(struct zcopy_call *call)
 		}
 		zcopy_buf_free(p);
 	}
-	if (call->pieces)
+	if (call->pieces && call->pieces != x->pieces_inline) {
 		zcopy_live_dec(ZCOPY_LIVE_PIECES);
-	kvfree(call->pieces);
-	if (call->descs)
+		kvfree(call->pieces);
+	}
+	if (call->descs && call->descs != x->descs_inline) {
 		zcopy_live_dec(ZCOPY_LIVE_DESCS);
-	kvfree(call->descs);
+		kvfree(call->descs);
+	}
 }
 
 /*
@@ -318,6 +375,9 @@ static ssize_t zcopy_call_send(struct zcopy_call *call, struct zcopy_xfer_ctx *x
 			break;
 		}
 		p->gathered = ret;
+		/* the batch's last fragment, if any, is this piece's last */
+		if (ret && x->batch.n)
+			x->batch.frag[x->batch.n - 1].flags |= ZCOPY_FRAG_END;
 		if (p->to_eof) {
 			if (ret > reported)
 				slack -= ret - reported;
@@ -439,11 +499,11 @@ long zcopy_xfer(void __user *uarg, unsigned int run, bool *punt)
 	if (ret)
 		return ret;
 
-	x = kzalloc(sizeof(*x), GFP_KERNEL);
+	x = zcopy_xfer_ctx_alloc();
 	if (!x)
 		return -ENOMEM;
 	zcopy_live_inc(ZCOPY_LIVE_XFER_CTX);
-	ret = zcopy_call_prepare(&call, &x->c.bytes_requested);
+	ret = zcopy_call_prepare(&call, x);
 	if (ret)
 		goto out_release;
 	ret = zcopy_batch_init(x, zcopy_call_frags(&call));
@@ -525,8 +585,8 @@ long zcopy_xfer(void __user *uarg, unsigned int run, bool *punt)
 out_release:
 	zcopy_batch_free(x);
 	zcopy_residency_free(&x->res);
-	zcopy_call_release(&call);
-	kfree(x);
+	zcopy_call_release(&call, x);
+	kmem_cache_free(zcopy_xfer_cache, x);
 	zcopy_live_dec(ZCOPY_LIVE_XFER_CTX);
 	if (run & ZCOPY_RUN_URING)
 		ret = zcopy_visible_err(ret);

@@ -26,6 +26,11 @@
 #define ZCOPY_BATCH_INLINE	16
 /* pages of a residency window kept in the context (4 MiB of file) */
 #define ZCOPY_RES_INLINE	1024
+/*
+ * Descriptors of a call whose copy, and pieces, live in the context: a
+ * response's header, file and trailer, or a few more.
+ */
+#define ZCOPY_DESCS_INLINE	8
 
 /**
  * struct zcopy_piece - one descriptor, validated and resolved
@@ -64,6 +69,7 @@ enum {
 	ZCOPY_FRAG_BUF_FIRST	= BIT(1),	/* a BUF's first fragment: one copy op */
 	ZCOPY_FRAG_CACHE	= BIT(2),	/* @put: a page-cache (or splice pipe) page */
 	ZCOPY_FRAG_DIRECT	= BIT(3),	/* @put: a page DIRECT read into */
+	ZCOPY_FRAG_END		= BIT(4),	/* a descriptor's last fragment */
 };
 
 /**
@@ -86,9 +92,14 @@ struct zcopy_frag {
  * @cap: room in @bv and @frag: ZCOPY_BATCH_INLINE, or the transfer's size
  *	up to ZCOPY_BATCH_MAX
  * @len: their bytes
+ * @pages: pages they span, each fragment's counted apart (what
+ *	pages_referenced counts when the socket takes them all)
+ * @buf_bytes: bytes of BUF fragments among them
+ * @buf_ops: BUF copies they stand for (ZCOPY_FRAG_BUF_FIRST fragments)
  * @sync: they are page-cache pages under ZCOPY_F_SYNC's notification
- * @bv_inline: @bv of a small transfer
- * @frag_inline: @frag of a small transfer
+ *
+ * A small transfer's @bv and @frag are the context's bv_inline and
+ * frag_inline.
  */
 struct zcopy_batch {
 	struct bio_vec *bv;
@@ -96,9 +107,10 @@ struct zcopy_batch {
 	unsigned int n;
 	unsigned int cap;
 	size_t len;
+	size_t pages;
+	size_t buf_bytes;
+	unsigned int buf_ops;
 	bool sync;
-	struct bio_vec bv_inline[ZCOPY_BATCH_INLINE];
-	struct zcopy_frag frag_inline[ZCOPY_BATCH_INLINE];
 };
 
 /**
@@ -115,7 +127,8 @@ struct zcopy_batch {
  *	of this transfer could reach them
  * @cap: pages @map has room for
  * @map: bit i set: page @ws + i was resident, or has been counted
- * @map_inline: @map while the window fits ZCOPY_RES_INLINE pages
+ * @map_inline: the context's map of ZCOPY_RES_INLINE pages: @map while the
+ *	window fits it
  */
 struct zcopy_residency {
 	struct file *file;
@@ -126,7 +139,7 @@ struct zcopy_residency {
 	pgoff_t we;
 	unsigned long cap;
 	unsigned long *map;
-	unsigned long map_inline[BITS_TO_LONGS(ZCOPY_RES_INLINE)];
+	unsigned long *map_inline;
 };
 
 /**
@@ -166,6 +179,16 @@ struct zcopy_residency {
  *	submitting task, where io_uring's task-work notification
  *	(TIF_NOTIFY_SIGNAL) is not a signal to the caller
  * @c: the counters of this transfer
+ * @bv_inline: @batch's fragments, up to ZCOPY_BATCH_INLINE
+ * @frag_inline: what they hold
+ * @map_inline: @res's map while its window fits
+ * @descs_inline: the caller's descriptors, up to ZCOPY_DESCS_INLINE
+ * @pieces_inline: the pieces resolved from them
+ *
+ * The context comes from a cache of its own, not zeroed at allocation
+ * (zcopy_xfer_ctx_alloc()): everything before @bv_inline is zeroed by the
+ * call, the storage from @bv_inline on is written before it is read, and
+ * of @pieces_inline only the pieces the call uses are zeroed.
  */
 struct zcopy_xfer_ctx {
 	struct socket *sock;
@@ -188,6 +211,13 @@ struct zcopy_xfer_ctx {
 	struct zcopy_batch batch;
 	bool uring_inline;
 	struct zcopy_counters c;
+
+	/* not zeroed at allocation: see above */
+	struct bio_vec bv_inline[ZCOPY_BATCH_INLINE];
+	struct zcopy_frag frag_inline[ZCOPY_BATCH_INLINE];
+	unsigned long map_inline[BITS_TO_LONGS(ZCOPY_RES_INLINE)];
+	struct zcopy_desc descs_inline[ZCOPY_DESCS_INLINE];
+	struct zcopy_piece pieces_inline[ZCOPY_DESCS_INLINE];
 };
 
 /*
@@ -224,7 +254,8 @@ bool zcopy_sock_plain_tcp(const struct sock *sk);
 int zcopy_sock_get(int fd, struct zcopy_xfer_ctx *x);
 void zcopy_sock_put(struct zcopy_xfer_ctx *x);
 ssize_t zcopy_send_pages(struct zcopy_xfer_ctx *x, struct bio_vec *bv,
-			 unsigned int n, size_t len, bool sync);
+			 const struct zcopy_frag *frag, unsigned int n, size_t len,
+			 size_t pages, bool sync);
 ssize_t zcopy_send_kvec(struct zcopy_xfer_ctx *x, void *buf, size_t len);
 void zcopy_sock_flush(struct zcopy_xfer_ctx *x);
 size_t zcopy_sock_room(struct zcopy_xfer_ctx *x);
@@ -264,6 +295,11 @@ static inline void zcopy_batch_push(struct zcopy_xfer_ctx *x, struct page *page,
 	b->frag[b->n].flags = flags;
 	b->n++;
 	b->len += len;
+	b->pages += DIV_ROUND_UP(offset_in_page(offset) + len, PAGE_SIZE);
+	if (flags & ZCOPY_FRAG_BUF) {
+		b->buf_bytes += len;
+		b->buf_ops += !!(flags & ZCOPY_FRAG_BUF_FIRST);
+	}
 }
 
 /**
@@ -298,7 +334,8 @@ void zcopy_account_xfer(struct zcopy_xfer_ctx *x, const struct zcopy_piece *piec
 
 /* compat.c: the one place where the 6.1 and 6.12 send paths differ */
 ssize_t zcopy_compat_send_pages(struct socket *sock, struct bio_vec *bv,
-				unsigned int n, size_t len, int flags);
+				const struct zcopy_frag *frag, unsigned int n,
+				size_t len, int flags);
 
 /* sync.c: ZCOPY_F_SYNC */
 struct zcopy_sync;
@@ -357,6 +394,10 @@ static inline u64 zcopy_residency_count(struct zcopy_residency *res, loff_t from
 		return 0;
 	return __zcopy_residency_count(res, from, to);
 }
+
+/* xfer.c: the cache of transfer contexts */
+int zcopy_xfer_init(void);
+void zcopy_xfer_uninit(void);
 
 /* the modes */
 ssize_t zcopy_send_file_sg(struct zcopy_xfer_ctx *x, struct zcopy_piece *p);

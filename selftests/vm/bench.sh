@@ -15,7 +15,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 O=$1 kver=$2 kind=${3:-full}
 clock=${BENCH_CLOCK:-normal}
 kdir=$O/kernels/$kver
-guest=$O/bench-guest
+# one guest directory per kernel and clock, so that two runs can share the host
+guest=$O/bench-guest-$kver-$clock
 # icount: a disk wait advances the guest's clock to its next timer, so
 # cold-file figures are timer-bound there; a smaller cold file keeps the
 # run short (CPU ratios stay meaningful, cold throughput does not)
@@ -57,6 +58,10 @@ elif [ "$kind" = uring ]; then
 	echo "PROFILE=$profile"
 else
 	printf 'RUNS=5\nSIZE=256M\nCOLD_SIZE=%s\nOTHER_SIZE=16M\nSMALL=2000\nSTREAMS=1,2,4,8\n' "$cold"
+	# BENCH_ONLY=warm,small,rr (and BENCH_METHODS=sendfile,...): those
+	# workloads (and methods) alone, over veth with scatter-gather
+	[ -n "${BENCH_ONLY:-}" ] && echo "ONLY=$BENCH_ONLY"
+	[ -n "${BENCH_METHODS:-}" ] && echo "METHODS=$BENCH_METHODS"
 fi >"$guest/bench.conf"
 
 "$here/../../scripts/kernel-image.sh" "$kver" "$kdir/image"

@@ -341,6 +341,24 @@ TEST_F(dbg, live_after_transfers)
 		EXPECT_TRUE(zc_live_wait_zero(&l, 5000))
 			TH_LOG("after call %zu: %s", i, zc_live_str(&l, buf, sizeof(buf)));
 	}
+	/* more descriptors than the context holds: arrays of their own */
+	{
+		struct zcopy_desc many[9];
+
+		for (size_t i = 0; i < 9; i++)
+			many[i] = i == 4 ? zc_file(self->file, 0, 0) : zc_buf(small, sizeof(small));
+		ASSERT_EQ(8 * sizeof(small) + 300000,
+			  zc_xfer(self->dev, self->snd, ZCOPY_MODE_SG, 0, many, 9, NULL))
+			TH_LOG("9 descriptors: %s", strerror(errno));
+		EXPECT_TRUE(zc_live_wait_zero(&l, 5000))
+			TH_LOG("after 9 descriptors: %s", zc_live_str(&l, buf, sizeof(buf)));
+		/* a bad address in the ninth: EFAULT, nothing left */
+		many[8] = zc_buf(NULL, sizeof(small));
+		EXPECT_EQ(-1, zc_xfer(self->dev, self->snd, ZCOPY_MODE_SG, 0, many, 9, NULL));
+		EXPECT_EQ(EFAULT, errno);
+		EXPECT_TRUE(zc_live_wait_zero(&l, 5000))
+			TH_LOG("after EFAULT of 9: %s", zc_live_str(&l, buf, sizeof(buf)));
+	}
 	/* and after a call that failed half-way through taking its descriptors */
 	d[2] = zc_buf(NULL, sizeof(big));
 	EXPECT_EQ(-1, zc_xfer(self->dev, self->snd, ZCOPY_MODE_SG, 0, d, 3, NULL));
@@ -368,7 +386,8 @@ static void *blocked_main(void *arg)
 
 /*
  * A transfer blocked on a full UNIX socket holds exactly what it took:
- * the context, both arrays, the file and the socket, the header in the
+ * the context (which holds its three descriptors and their pieces, so no
+ * array of either), the file and the socket, the header in the
  * page fragment, the trailer's pages, and what its mode needs: COPY its
  * buffer (and a batch for the buffers alone, which the context holds); SG
  * and DIRECT a batch of 78 fragments, more than the context holds, and SG
@@ -392,7 +411,7 @@ TEST_F_TIMEOUT(dbg, live_in_flight, 120)
 		/* what the call holds while it waits in the file's send */
 		const long long file_pages = (300000 + page - 1) / page;
 		const long long want[NLIVE] = {
-			1, 1, 1, 1, 1, 1,
+			1, 0, 0, 1, 1, 1,
 			(sizeof(trailer) + page - 1) / page, 1, 0,
 			0,
 			modes[m] == ZCOPY_MODE_COPY,
