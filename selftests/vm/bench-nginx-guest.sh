@@ -145,6 +145,8 @@ verify() {
 # BENCH_PROFILE=1 (PROFILE="native sg"): instead of the runs, perf record of
 # the whole guest (nginx, wrk, the stack share it under icount) during one
 # wrk run per configuration and file, and the samples per request it served
+# /proc/stat's cpu line: idle + iowait ticks, and all of them
+idle_ticks() { awk '$1 == "cpu" { t = 0; for (i = 2; i <= NF; i++) t += $i; print $5 + $6, t }' /proc/stat; }
 profile() {
 	echo 0 >/proc/sys/kernel/kptr_restrict
 	echo -1 >/proc/sys/kernel/perf_event_paranoid
@@ -155,6 +157,15 @@ profile() {
 		start "$cfg" || continue
 		for name in $PROFILE_FILES; do
 			cat "$data/$name" >/dev/null
+			# first without perf: the guest's idle time over the run (under
+			# icount, idle time is its clock jumping to its next timer)
+			i0=$(idle_ticks)
+			ip netns exec znpeer wrk -t 1 -c "$CONNS" -d "${DURATION}s" \
+				-s "$run/report.lua" "http://$addr:$port/$name" >"$out/wrk.txt" 2>&1
+			i1=$(idle_ticks)
+			echo "IDLE $cfg $name $(sed -n 's/^WRK //p' "$out/wrk.txt" | awk '{
+				printf "requests=%d duration_us=%d p99_us=%d", $1, $2, $5 }') $(echo "$i0 $i1" |
+				awk '{ printf "idle=%.1f%% of %d ticks", 100 * ($3 - $1) / ($4 - $2), $4 - $2 }')"
 			f=$out/$cfg-$name.data
 			perf record -q -N -e cpu-clock -c "$PERIOD" -a -g -o "$f" -- \
 				ip netns exec znpeer wrk -t 1 -c "$CONNS" -d "${DURATION}s" \
