@@ -34,6 +34,7 @@ help:
 	@echo 'make demo       boot the VM and show the module at work'
 	@echo 'make bench      the benchmark in the VM (BENCH_KERNEL=6.12|6.1, BENCH_KIND=full|quick)'
 	@echo 'make bench-nginx  its nginx part alone: nginx and wrk in the VM, sendfile vs the preload'
+	@echo '                 (BENCH_KERNEL, BENCH_CLOCK; BENCH_PROFILE=1: perf instead of the table)'
 	@echo 'make profile    perf in the VM: where sendfile and zcopy-sg spend the CPU (BENCH_KERNEL, BENCH_CLOCK)'
 	@echo 'make check-debug  the kselftests on debug kernels (KASAN, kmemleak, lockdep, fail-nth, gcov)'
 	@echo 'make deps       install the Debian packages needed (no-op when present)'
@@ -157,7 +158,8 @@ profile: all
 	test -n "$$k" || { echo 'profile: no test kernel $(BENCH_KERNEL).*'; exit 1; }; \
 	selftests/vm/profile.sh $(O) $$k $(BENCH_KIND)
 
-# only nginx's part of it: nginx and wrk in the VM (Documentation/performance.rst)
+# only nginx's part of it: nginx and wrk in the VM (Documentation/performance.rst);
+# BENCH_CLOCK=icount as for bench, BENCH_PROFILE=1 for perf record instead
 bench-nginx: all
 	@k=$$(echo $(TEST_KERNELS) | tr ' ' '\n' | grep '^$(BENCH_KERNEL)\.' | head -n 1); \
 	test -n "$$k" || { echo 'bench: no test kernel $(BENCH_KERNEL).*'; exit 1; }; \

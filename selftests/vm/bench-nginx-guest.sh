@@ -142,6 +142,83 @@ verify() {
 	echo "verify,$cfg,$total,$sent,$copy,$(($1 - b_x))" >>"$out/checks.csv"
 }
 
+# BENCH_PROFILE=1 (PROFILE="native sg"): instead of the runs, perf record of
+# the whole guest (nginx, wrk, the stack share it under icount) during one
+# wrk run per configuration and file, and the samples per request it served
+# /proc/stat's cpu line: idle + iowait ticks, and all of them
+idle_ticks() { awk '$1 == "cpu" { t = 0; for (i = 2; i <= NF; i++) t += $i; print $5 + $6, t }' /proc/stat; }
+profile() {
+	echo 0 >/proc/sys/kernel/kptr_restrict
+	echo -1 >/proc/sys/kernel/perf_event_paranoid
+	export HOME=/root
+	echo "=== BEGIN profile.txt"
+	echo "$(perf --version); perf record -e cpu-clock -c $PERIOD -a -g, $DURATION s of wrk"
+	for cfg in $PROFILE; do
+		start "$cfg" || continue
+		for name in $PROFILE_FILES; do
+			cat "$data/$name" >/dev/null
+			# first without perf: the guest's idle time over the run (under
+			# icount, idle time is its clock jumping to its next timer)
+			i0=$(idle_ticks)
+			ip netns exec znpeer wrk -t 1 -c "$CONNS" -d "${DURATION}s" \
+				-s "$run/report.lua" "http://$addr:$port/$name" >"$out/wrk.txt" 2>&1
+			i1=$(idle_ticks)
+			echo "IDLE $cfg $name $(sed -n 's/^WRK //p' "$out/wrk.txt" | awk '{
+				printf "requests=%d duration_us=%d p99_us=%d", $1, $2, $5 }') $(echo "$i0 $i1" |
+				awk '{ printf "idle=%.1f%% of %d ticks", 100 * ($3 - $1) / ($4 - $2), $4 - $2 }')"
+			f=$out/$cfg-$name.data
+			perf record -q -N -e cpu-clock -c "$PERIOD" -a -g -o "$f" -- \
+				ip netns exec znpeer wrk -t 1 -c "$CONNS" -d "${DURATION}s" \
+				-s "$run/report.lua" "http://$addr:$port/$name" >"$out/wrk.txt" 2>&1 ||
+				fail "$cfg $name: perf record failed"
+			# shellcheck disable=SC2046 # wrk's six figures, one word each
+			set -- $(sed -n 's/^WRK //p' "$out/wrk.txt")
+			[ $# -eq 6 ] || { fail "$cfg $name: no wrk summary"; continue; }
+			reqs=$1
+			rep="perf report -i $f --stdio --no-children -n -g none"
+			total=$($rep --sort comm 2>/dev/null | awk '!/^#/ && NF >= 3 { t += $2 } END { print t + 0 }')
+			echo
+			echo "PROFILE $cfg $name requests=$reqs samples=$total per_request=$(awk \
+				-v t="$total" -v r="$reqs" 'BEGIN { printf "%.2f", r ? t / r : 0 }')"
+			echo "--- samples per request, by thread"
+			$rep --sort comm 2>/dev/null | awk -v r="$reqs" '!/^#/ && NF >= 3 {
+				printf "%10.3f %8d  %s\n", $2 / r, $2, $3 }' | head -n 8
+			echo "--- samples per request, by thread and symbol (self; 5 samples or more)"
+			$rep --sort comm,dso,sym 2>/dev/null | awk -v r="$reqs" '!/^#/ && NF >= 6 && $2 >= 5 {
+				printf "%10.3f %8d  %-8s %-22s %s\n", $2 / r, $2, $3, $4, $6 }'
+			# inclusive: each function with what it calls, nginx's worker only
+			# (percentages of all samples, whatever the filter)
+			echo "--- samples per request, nginx, inclusive (children; top 80)"
+			perf report -i "$f" --stdio --children -n -g none --percentage absolute \
+				--comm nginx --sort sym 2>/dev/null | awk -v r="$reqs" -v t="$total" '
+				!/^#/ && NF >= 5 { c = $1; sub("%", "", c); c = c * t / 100
+				printf "%10.3f %8d  %s\n", c / r, c, $5 }' | head -n 80
+			# the self samples under each entry point: the sending call
+			# (the device's or sendfile's) and the uncork that may transmit
+			for parent in 'zcopy_xfer|do_sendfile' '__sys_setsockopt'; do
+				echo "--- samples per request, nginx, self under $parent (5 samples or more)"
+				perf report -i "$f" --stdio --no-children -n -g none --percentage absolute \
+					--comm nginx --parent "$parent" --sort parent,sym 2>/dev/null |
+					awk -v r="$reqs" '!/^#/ && NF >= 5 && $3 != "[other]" {
+					if ($2 >= 5 && ++n <= 40)
+						printf "%10.3f %8d  %s %s\n", $2 / r, $2, $3, $5
+					t[$3] += $2
+				} END { for (p in t) printf "%10.3f %8d  %s (all)\n", t[p] / r, t[p], p }' 
+			done
+			rm -f "$f"
+		done
+		stop "$cfg"
+	done
+	echo "=== END profile.txt"
+}
+if [ -n "$PROFILE" ]; then
+	profile
+	rm -rf "$data"
+	echo "TAP version 13"
+	echo "1..0 # bench-nginx profile"
+	exit $rc
+fi
+
 echo "config,file,size,run,requests,duration_us,wrk_bytes,p50_us,p99_us,errors,cpu_ticks,cached_kb_growth,device_bytes,device_cpu_copy,header_bytes,conns" >"$out/raw.csv"
 r=0
 while [ $r -lt "$RUNS" ]; do
@@ -163,14 +240,20 @@ while [ $r -lt "$RUNS" ]; do
 				sync
 				echo 3 >/proc/sys/vm/drop_caches
 				dur=$COLD_DURATION conns=$COLD_CONNS
+				# one request may take longer than wrk's 2 s timeout
+				# (which it counts as an error): under icount a disk
+				# wait jumps the clock to its next timer
+				wrk_timeout=--timeout=$((COLD_DURATION * 4))s
 			else
 				# warm: its pages cached before the run
 				cat "$data/$name" >/dev/null
+				wrk_timeout=
 			fi
 			set -- $(totals "$mode")
 			d0=$4 c0=$5
 			k0=$(cached_kb) t0=$(ticks)
-			ip netns exec znpeer wrk -t 1 -c "$conns" -d "${dur}s" --latency \
+			# shellcheck disable=SC2086 # no word when empty
+			ip netns exec znpeer wrk -t 1 -c "$conns" -d "${dur}s" --latency $wrk_timeout \
 				-s "$run/report.lua" "http://$addr:$port/$name" >"$out/wrk.txt" 2>&1
 			t1=$(ticks) k1=$(cached_kb)
 			set -- $(totals "$mode")
