@@ -30,6 +30,12 @@ table throughput >"$tmp/mbps"
 table cpu_per_gib >"$tmp/cpu"
 nt=$(head -n 1 "$tmp/mbps" | awk '{ print (NF - 1) / 3 }')
 kernel=$(awk -F, 'NR == 2 { print $1 }' "$csv")
+# a focused run without the warm workload (BENCH_ONLY=cold) has nothing to plot
+if [ "$nt" = 0 ]; then
+	echo "bench-plot: no warm workload in $csv, no $svg"
+	rm -f "$svg"
+	exit 0
+fi
 
 gnuplot <<GP
 set terminal svg size 1100,800 dynamic font "sans,11"
