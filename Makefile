@@ -142,14 +142,15 @@ demo: all
 	@selftests/vm/demo.sh $(O) $(word 2,$(TEST_KERNELS))
 
 # The benchmark in the VM: BENCH_KERNEL=6.1 for the sendpage-era kernel,
-# BENCH_KIND=quick for a short run that only shows everything works.
+# BENCH_KIND=quick for a short run that only shows everything works;
+# BENCH_ONLY=warm,small (BENCH_METHODS=...) for those alone, without nginx.
 BENCH_KERNEL	?= 6.12
 BENCH_KIND	?= full
 bench: all
 	@k=$$(echo $(TEST_KERNELS) | tr ' ' '\n' | grep '^$(BENCH_KERNEL)\.' | head -n 1); \
 	test -n "$$k" || { echo 'bench: no test kernel $(BENCH_KERNEL).*'; exit 1; }; \
 	selftests/vm/bench.sh $(O) $$k $(BENCH_KIND) && \
-	selftests/vm/bench-nginx.sh $(O) $$k $(BENCH_KIND)
+	{ test -n "$(BENCH_ONLY)" || selftests/vm/bench-nginx.sh $(O) $$k $(BENCH_KIND); }
 
 # perf record in the VM, sendfile against zcopy-sg (Documentation/performance.rst,
 # "Where the CPU goes"); BENCH_CLOCK=normal for the bench's 2 vCPUs instead of icount
