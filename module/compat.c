@@ -109,14 +109,18 @@ ssize_t zcopy_compat_send_pages(struct socket *sock, struct bio_vec *bv,
 	sg = sk->sk_route_caps & NETIF_F_SG;
 	/*
 	 * Under Nagle, TCP pushes (corked: MSG_MORE) at the end of each
-	 * descriptor, as after sendfile()'s last page before a trailer's
-	 * write().  Pipelined 16 KiB responses on 6.1 then went out at 0.56
-	 * packets each under icount, against 0.90 with one push per response
-	 * and sendfile's 0.64 (performance.rst).  Not with TCP_NODELAY: there
+	 * descriptor, as sendfile() does each time its pipe drains (MSG_MORE
+	 * without MSG_SENDPAGE_NOTLAST): full segments leave, the tail waits.
+	 * Pipelined 16 KiB responses on 6.1 then went out at 0.56 packets
+	 * each under icount, against 0.90 with one push per response and
+	 * sendfile's 0.64 (performance.rst).  Not with TCP_NODELAY: there
 	 * that push sends the full segments, and the tail goes as a second
-	 * packet (2.00 per request/response against 1.00).
+	 * packet (2.00 per request/response against 1.00).  Nor under
+	 * TCP_CORK, whose user asked for the most coalescing and was not
+	 * measured with it.  6.12's one sock_sendmsg() per batch, and SYNC's
+	 * sends, push once per batch.
 	 */
-	ends = !(tcp_sk(sk)->nonagle & TCP_NAGLE_OFF);
+	ends = !(tcp_sk(sk)->nonagle & (TCP_NAGLE_OFF | TCP_NAGLE_CORK));
 	if (sg)
 		tcp_rate_check_app_limited(sk);
 	for (i = 0; i < n; i++) {

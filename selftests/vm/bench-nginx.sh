@@ -41,8 +41,9 @@ echo "timeout=$guest_limit" >"$guest/settings"
 [ "$profile" = 1 ] && cp "$(command -v perf)" "$guest/perf"
 # issue 13's files; the 64 MiB one is read cold (caches dropped before each run)
 {
-	echo 'FILES="f1k:1024 f16k:16384 f1m:1048576 f64m:67108864"'
-	echo 'CONFIGS="native sg auto directio"'
+	# BENCH_NGINX_FILES / BENCH_NGINX_CONFIGS: a focused run of some of them
+	echo "FILES=\"${BENCH_NGINX_FILES:-f1k:1024 f16k:16384 f1m:1048576 f64m:67108864}\""
+	echo "CONFIGS=\"${BENCH_NGINX_CONFIGS:-native sg auto directio}\""
 	echo 'CONNS=4 COLD_CONNS=1'
 	if [ "$kind" = quick ]; then
 		echo 'RUNS=1 DURATION=1 COLD_DURATION=2'
