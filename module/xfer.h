@@ -395,9 +395,11 @@ static inline u64 zcopy_residency_count(struct zcopy_residency *res, loff_t from
 	return __zcopy_residency_count(res, from, to);
 }
 
-/* xfer.c: the cache of transfer contexts */
+/* ctx.c: the transfer context's cache */
 int zcopy_xfer_init(void);
 void zcopy_xfer_uninit(void);
+struct zcopy_xfer_ctx *zcopy_xfer_ctx_alloc(void);
+void zcopy_xfer_ctx_free(struct zcopy_xfer_ctx *x);
 
 /* the modes */
 ssize_t zcopy_send_file_sg(struct zcopy_xfer_ctx *x, struct zcopy_piece *p);
