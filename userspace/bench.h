@@ -161,6 +161,8 @@ struct bench_job {
 };
 
 int bench_run(const struct bench_job *job, struct bench_sample *out);
+/* the calling thread on CPU @cpu alone; nothing when @cpu < 0 */
+void bench_pin_self(int cpu);
 /* drop the file's pages from the page cache (and all clean caches if root) */
 void bench_drop_cache(int fd);
 

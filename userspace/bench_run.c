@@ -253,6 +253,17 @@ static bool server_cpus(void)
 	return sysconf(_SC_NPROCESSORS_ONLN) >= 2;
 }
 
+void bench_pin_self(int cpu)
+{
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
 /*
  * One thread for every connection (bench_server.c): its tally and CPU time
  * are stream 0's; the other streams' stay 0, so that summarise() adds the
@@ -272,13 +283,7 @@ static void *server_main(void *arg)
 		st->tally.error = ENOMEM;
 		return NULL;
 	}
-	if (server_cpus()) {
-		cpu_set_t set;
-
-		CPU_ZERO(&set);
-		CPU_SET(0, &set);
-		pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-	}
+	bench_pin_self(server_cpus() ? 0 : -1);
 	for (unsigned int i = 0; i < j->nstreams; i++)
 		snd[i] = st[i].snd;
 	getrusage(RUSAGE_THREAD, &st->r0);

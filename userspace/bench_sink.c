@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -310,13 +309,7 @@ static void *lg_main(void *arg)
 	struct bench_sink *k = arg;
 	char *buf;
 
-	if (k->cpu >= 0) {
-		cpu_set_t set;
-
-		CPU_ZERO(&set);
-		CPU_SET(k->cpu, &set);
-		pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-	}
+	bench_pin_self(k->cpu);
 	/* in connect() order: bench_run() connects one at a time */
 	for (unsigned int i = 0; i < k->nconns; i++) {
 		int fd = accept4(k->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
