@@ -158,7 +158,7 @@ static void zcopy_sock_path(struct zcopy_xfer_ctx *x)
 /**
  * zcopy_sock_get - take the transfer's socket from a file descriptor
  * @fd: the caller's socket descriptor
- * @x: the transfer; sets @sock, @sock_file, @family and the egress
+ * @x: the transfer; sets @sock, @sock_file and @family
  *
  * Return: 0; -EBADF (not open, or not open for writing), -EACCES or -EPERM
  * (refused by a security module, as write(2) would be), -ENOTSOCK,
@@ -193,10 +193,10 @@ int zcopy_sock_get(int fd, struct zcopy_xfer_ctx *x)
 	if (zcopy_sock_never_connected(sock))
 		goto err_fput;
 
+	/* the egress is read before each send (zcopy_sock_path()), not here */
 	x->sock = sock;
 	x->sock_file = file;
 	x->family = sock->sk->sk_family;
-	zcopy_sock_path(x);
 	return 0;
 
 err_fput:

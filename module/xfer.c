@@ -527,7 +527,8 @@ long zcopy_xfer(void __user *uarg, unsigned int run, bool *punt)
 	rec.ndescs = a->ndescs;
 	rec.error = error;
 	rec.tgid = get_task_pid(current, PIDTYPE_TGID);
-	get_task_comm(rec.comm, current);
+	/* the caller's own name: always terminated, no task_lock() needed */
+	strscpy_pad(rec.comm, current->comm, sizeof(rec.comm));
 	rec.family = x->family;
 	memcpy(rec.ifname, x->ifname, sizeof(rec.ifname));
 	rec.c = x->c;

@@ -161,7 +161,8 @@ struct zcopy_residency {
  * @stack_copies: the network stack will copy what it is handed on the
  *	current path (see zcopy_sock_path())
  * @family: socket family
- * @ifname: egress interface, "" for none (UNIX)
+ * @ifname: egress interface of the first send, "" for none (UNIX, or
+ *	nothing was sent)
  * @sync_pages: ZCOPY_F_SYNC applies to the page-cache pages being gathered
  * @sync: ZCOPY_F_SYNC release notification of this transfer (plain TCP only)
  * @sync_sent: pages under @sync's notification went to the socket: the
