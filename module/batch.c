@@ -132,7 +132,6 @@ int zcopy_batch_flush(struct zcopy_xfer_ctx *x)
 		done += part;
 	}
 	zcopy_batch_release(b);
-	cond_resched();
 	/* zcopy_send_pages() halted the transfer unless everything went */
 	return x->halted ? x->stop_err : 0;
 }
@@ -151,10 +150,19 @@ int zcopy_batch_add_slow(struct zcopy_xfer_ctx *x, struct page *page, unsigned i
 {
 	int ret = 0;
 
-	if (x->halted)
+	if (x->halted) {
 		ret = x->stop_err;
-	else if (!zcopy_batch_fits(x, flags))
+	} else if (!zcopy_batch_fits(x, flags)) {
 		ret = zcopy_batch_flush(x);
+		/*
+		 * Between the batches of a long transfer, never after its
+		 * last one: the reader the send woke would run while the
+		 * caller's response is still incomplete (its uncork still to
+		 * come), and wake once more for the rest.
+		 */
+		if (!ret)
+			cond_resched();
+	}
 	if (ret) {
 		if (put) {
 			put_page(put);
