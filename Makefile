@@ -23,7 +23,7 @@ LIB_PATHS	= PREFIX=$(PREFIX) LIBDIR=$(LIBDIR) INCLUDEDIR=$(INCLUDEDIR) MANDIR=$(
 KMAKE_FLAGS	:= ZCOPY_VERSION=$(VERSION) W=1 KCFLAGS=-Werror
 
 .PHONY: all deps module module-test-kernels lib userspace selftests kernel-tree \
-	style sparse check check-host check-vm demo bench bench-nginx profile modules_install install \
+	style sparse check check-host check-vm demo bench bench-nginx nginx-seq profile modules_install install \
 	dkms-install clean help
 
 all: deps module userspace selftests
@@ -35,6 +35,7 @@ help:
 	@echo 'make bench      the benchmark in the VM (BENCH_KERNEL=6.12|6.1, BENCH_KIND=full|quick)'
 	@echo 'make bench-nginx  its nginx part alone: nginx and wrk in the VM, sendfile vs the preload'
 	@echo '                 (BENCH_KERNEL, BENCH_CLOCK; BENCH_PROFILE=1: perf instead of the table)'
+	@echo 'make nginx-seq  nginx'"'"'s calls for one response, native vs the preload, per-response cost (icount)'
 	@echo 'make profile    perf in the VM: where sendfile and zcopy-sg spend the CPU (BENCH_KERNEL, BENCH_CLOCK)'
 	@echo 'make check-debug  the kselftests on debug kernels (KASAN, kmemleak, lockdep, fail-nth, gcov)'
 	@echo 'make deps       install the Debian packages needed (no-op when present)'
@@ -165,6 +166,12 @@ bench-nginx: all
 	@k=$$(echo $(TEST_KERNELS) | tr ' ' '\n' | grep '^$(BENCH_KERNEL)\.' | head -n 1); \
 	test -n "$$k" || { echo 'bench: no test kernel $(BENCH_KERNEL).*'; exit 1; }; \
 	selftests/vm/bench-nginx.sh $(O) $$k $(BENCH_KIND)
+
+# nginx's system calls for a response without nginx (nginx-seq.c), under icount
+nginx-seq: all
+	@k=$$(echo $(TEST_KERNELS) | tr ' ' '\n' | grep '^$(BENCH_KERNEL)\.' | head -n 1); \
+	test -n "$$k" || { echo 'nginx-seq: no test kernel $(BENCH_KERNEL).*'; exit 1; }; \
+	selftests/vm/nginx-seq.sh $(O) $$k
 
 # --- installation -----------------------------------------------------------
 
