@@ -37,12 +37,9 @@ ssize_t zcopy_send_file_copy(struct zcopy_xfer_ctx *x, struct zcopy_piece *p)
 		size_t want = min_t(size_t, chunk, p->len - total);
 		ssize_t got, sent;
 
-		/*
-		 * Non-blocking: what the socket cannot take would be read for
-		 * nothing.  At least a page: the send says whether it has room.
-		 */
+		/* non-blocking: no more than the socket can take */
 		if (x->msg_flags & MSG_DONTWAIT)
-			want = min_t(size_t, want, max_t(size_t, zcopy_sock_room(x), PAGE_SIZE));
+			want = zcopy_sock_cut(x, want);
 
 		/* before reading a chunk that could not be sent */
 		ret = zcopy_check_signal(x);

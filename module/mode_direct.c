@@ -11,7 +11,9 @@
  * then run while the device reads.  Throughput approaches min(disk,
  * network) instead of their harmonic mean.  On a non-blocking socket
  * nothing is read ahead, and a read asks for no more than the socket has
- * room for: what it could not take would be read for nothing.
+ * room for: what it could not take would be read for nothing.  A read cut
+ * so tells the socket that the sender wanted more, or TCP would never
+ * grow its send buffer (zcopy_sock_cut()).
  *
  * Every chunk gets fresh pages: the socket may still hold the previous
  * ones (for retransmission) after the send returns.  Dropping our
@@ -134,18 +136,14 @@ static int zcopy_dread_start(struct zcopy_xfer_ctx *x, struct file *file,
 	r->skip = pos - r->start;
 	r->want = min_t(size_t, left, ZCOPY_DIRECT_PAGES * PAGE_SIZE - r->skip);
 	if (x->msg_flags & MSG_DONTWAIT) {
-		size_t room = zcopy_sock_room(x);
-		int err;
-
 		/* no room past what the batch holds: that goes first */
-		if (!room && x->batch.n) {
-			err = zcopy_batch_flush(x);
+		if (!zcopy_sock_room(x) && x->batch.n) {
+			int err = zcopy_batch_flush(x);
+
 			if (err)
 				return err;
-			room = zcopy_sock_room(x);
 		}
-		/* at least a page: the send says whether it has room */
-		r->want = min_t(size_t, r->want, max_t(size_t, room, PAGE_SIZE));
+		r->want = zcopy_sock_cut(x, r->want);
 	}
 	r->n = round_up(DIV_ROUND_UP(r->skip + r->want, PAGE_SIZE), r->align / PAGE_SIZE);
 	for (i = 0; i < r->n; i++) {

@@ -437,3 +437,34 @@ size_t zcopy_sock_room(struct zcopy_xfer_ctx *x)
 
 	return max_t(long, room, 0);
 }
+
+/**
+ * zcopy_sock_cut - what a read for a non-blocking socket may ask for
+ * @x: the transfer
+ * @want: bytes the caller would read
+ *
+ * At most the room left in the send buffer (zcopy_sock_room()): what the
+ * socket could not take would be read for nothing.  At least a page: the
+ * send says whether it has room.
+ *
+ * A cut read means the caller wanted to queue more than the buffer holds,
+ * which a send never learns, since it is never asked for that much.  Say
+ * so as a send that found the buffer full does (sk_stream_wait_memory(),
+ * tcp_poll()): with SOCK_NOSPACE set, the next ACK has TCP grow the buffer
+ * (tcp_check_space(), tcp_new_space()).  Without it, a buffer never full
+ * at an ACK stays at its initial size (2 x TCP_INIT_CWND segments), and so
+ * does every read cut to it.
+ *
+ * Return: bytes to read, in [PAGE_SIZE, @want] (@want if below a page).
+ */
+size_t zcopy_sock_cut(struct zcopy_xfer_ctx *x, size_t want)
+{
+	size_t room = zcopy_sock_room(x);
+
+	if (room >= want)
+		return want;
+	set_bit(SOCK_NOSPACE, &x->sock->flags);
+	/* pairs with the barrier in tcp_check_space(), as in tcp_poll() */
+	smp_mb__after_atomic();
+	return min_t(size_t, want, max_t(size_t, room, PAGE_SIZE));
+}

@@ -260,6 +260,7 @@ ssize_t zcopy_send_pages(struct zcopy_xfer_ctx *x, struct bio_vec *bv,
 ssize_t zcopy_send_kvec(struct zcopy_xfer_ctx *x, void *buf, size_t len);
 void zcopy_sock_flush(struct zcopy_xfer_ctx *x);
 size_t zcopy_sock_room(struct zcopy_xfer_ctx *x);
+size_t zcopy_sock_cut(struct zcopy_xfer_ctx *x, size_t want);
 
 /* batch.c: gathering fragments, one socket call per batch */
 int zcopy_batch_init(struct zcopy_xfer_ctx *x, unsigned int want);

@@ -9,12 +9,26 @@
  * where DIRECT reads the device and leaves the page cache as it was, at
  * an offset aligned to nothing too.  The files live on the VM's scratch
  * disk, mounted for each case with the variant's options.
+ *
+ * On a non-blocking socket, DIRECT reads no more than the send buffer has
+ * room for, so the socket never learns that the sender wanted more; the
+ * module tells it, as a full send does, and TCP grows the buffer.  The
+ * case sends over a connection with a small MSS (a small initial buffer,
+ * as over an Ethernet MTU) in calls that each start with the buffer empty
+ * and ask for more than it holds: without the module's word, no send ever
+ * finds it full, and it keeps its initial size.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sockios.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -156,6 +170,97 @@ TEST_F_TIMEOUT(direct, auto_cold, 180)
 	} else {
 		EXPECT_EQ(0, x.counters.direct_bytes);
 	}
+}
+
+/* a loopback TCP pair whose segments are @mss bytes, as over a NIC's MTU */
+static int small_mss_pair(int mss, int *snd, int *rcv)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sin);
+	int l, s = -1, r = -1;
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (l < 0)
+		return -1;
+	if (setsockopt(l, IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof(mss)) ||
+	    bind(l, (struct sockaddr *)&sin, len) || listen(l, 1) ||
+	    getsockname(l, (struct sockaddr *)&sin, &len))
+		goto out;
+	s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0 || setsockopt(s, IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof(mss)) ||
+	    connect(s, (struct sockaddr *)&sin, len))
+		goto out;
+	r = accept4(l, NULL, NULL, SOCK_CLOEXEC);
+out:
+	close(l);
+	if (r < 0) {
+		if (s >= 0)
+			close(s);
+		return -1;
+	}
+	*snd = s;
+	*rcv = r;
+	return 0;
+}
+
+/* until the peer has acknowledged every byte: 0, or -1 after 5 s */
+static int drained(int sock)
+{
+	int i, q;
+
+	for (i = 0; i < 5000; i++) {
+		if (ioctl(sock, SIOCOUTQ, &q))
+			return -1;
+		if (!q)
+			return 0;
+		usleep(1000);
+	}
+	return -1;
+}
+
+#define NB_CALL		(256 * 1024)
+
+TEST_F_TIMEOUT(direct, nonblocking_grows_sndbuf, 180)
+{
+	int snd, rcv, before, after, calls = 0, again = 0;
+	socklen_t len = sizeof(int);
+	struct zc_sink sink;
+	uint64_t off = 0;
+
+	if (!variant->direct)
+		SKIP(return, "DIRECT refuses this file system's files");
+	ASSERT_EQ(0, small_mss_pair(1400, &snd, &rcv));
+	ASSERT_EQ(0, getsockopt(snd, SOL_SOCKET, SO_SNDBUF, &before, &len));
+	if (before >= NB_CALL) {
+		close(snd);
+		close(rcv);
+		SKIP(return, "initial send buffer %d: no call is cut", before);
+	}
+	ASSERT_EQ(0, zc_sink_start(&sink, rcv));
+	while (off < SIZE) {
+		struct zcopy_desc d = zc_file(self->fd, off, NB_CALL);
+		struct zcopy_xfer x;
+		long ret;
+
+		/* each call finds the buffer empty: its first read is cut */
+		ASSERT_EQ(0, drained(snd));
+		ret = zc_xfer(self->dev, snd, ZCOPY_MODE_DIRECT, ZCOPY_F_NONBLOCK, &d, 1, &x);
+		calls++;
+		if (ret < 0 && errno == EAGAIN) {
+			again++;
+			continue;
+		}
+		ASSERT_LT(0, ret) TH_LOG("%s", strerror(errno));
+		off += ret;
+	}
+	ASSERT_EQ(0, getsockopt(snd, SOL_SOCKET, SO_SNDBUF, &after, &len));
+	close(snd);
+	zc_sink_wait(&sink);
+	EXPECT_EQ(SIZE, sink.bytes);
+	TH_LOG("SO_SNDBUF %d before, %d after %d calls (%d EAGAIN)", before, after, calls, again);
+	/* cut reads that tell: several times the initial size; untold, about it */
+	EXPECT_LE(4 * before, after);
 }
 
 TEST_HARNESS_MAIN
