@@ -155,10 +155,10 @@ int zcopy_batch_add_slow(struct zcopy_xfer_ctx *x, struct page *page, unsigned i
 	} else if (!zcopy_batch_fits(x, flags)) {
 		ret = zcopy_batch_flush(x);
 		/*
-		 * Between the batches of a long transfer, never after its
-		 * last one: the reader the send woke would run while the
-		 * caller's response is still incomplete (its uncork still to
-		 * come), and wake once more for the rest.
+		 * Between the batches of a long transfer; none of ours after
+		 * its last one: there the reader the send woke would run
+		 * while the caller's response is still incomplete (its uncork
+		 * still to come), and wake once more for the rest.
 		 */
 		if (!ret)
 			cond_resched();

@@ -22,7 +22,8 @@
  *	pid namespace of whoever reads the record
  * @comm: caller's command name
  * @family: socket family
- * @ifname: egress interface at the start of the transfer, "" for none
+ * @ifname: egress interface of the first send, "" for none (UNIX, or
+ *	nothing was sent)
  * @c: the counters returned by the ioctl
  */
 struct zcopy_record {

@@ -453,7 +453,10 @@ size_t zcopy_sock_room(struct zcopy_xfer_ctx *x)
  * tcp_poll()): with SOCK_NOSPACE set, the next ACK has TCP grow the buffer
  * (tcp_check_space(), tcp_new_space()).  Without it, a buffer never full
  * at an ACK stays at its initial size (2 x TCP_INIT_CWND segments), and so
- * does every read cut to it.
+ * does every read cut to it.  What differs from sendfile(2): the flag is
+ * also set by a call that then did not fill the buffer, so once the space
+ * grows, sk_stream_write_space() gives one EPOLLOUT wakeup that sendfile
+ * would not have caused (and clears the flag).
  *
  * Return: bytes to read, in [PAGE_SIZE, @want] (@want if below a page).
  */
@@ -463,8 +466,16 @@ size_t zcopy_sock_cut(struct zcopy_xfer_ctx *x, size_t want)
 
 	if (room >= want)
 		return want;
-	set_bit(SOCK_NOSPACE, &x->sock->flags);
-	/* pairs with the barrier in tcp_check_space(), as in tcp_poll() */
-	smp_mb__after_atomic();
+	/* UNIX send buffers never grow: nothing there reads the flag */
+	if (zcopy_sock_is_tcp(x->sock->sk) && !test_bit(SOCK_NOSPACE, &x->sock->flags)) {
+		set_bit(SOCK_NOSPACE, &x->sock->flags);
+		/*
+		 * As tcp_poll(): the flag before a second look at the room,
+		 * pairing with tcp_check_space(), so that an ACK that freed
+		 * room meanwhile is either seen here or sees the flag.
+		 */
+		smp_mb__after_atomic();
+		room = zcopy_sock_room(x);
+	}
 	return min_t(size_t, want, max_t(size_t, room, PAGE_SIZE));
 }
