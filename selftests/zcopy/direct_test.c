@@ -18,12 +18,9 @@
  * and ask for more than it holds: without the module's word, no send ever
  * finds it full, and it keeps its initial size.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sockios.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,38 +170,6 @@ TEST_F_TIMEOUT(direct, auto_cold, 180)
 	}
 }
 
-/* a loopback TCP pair whose segments are @mss bytes, as over a NIC's MTU */
-static int small_mss_pair(int mss, int *snd, int *rcv)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sin);
-	int l, s = -1, r = -1;
-
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (l < 0)
-		return -1;
-	if (setsockopt(l, IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof(mss)) ||
-	    bind(l, (struct sockaddr *)&sin, len) || listen(l, 1) ||
-	    getsockname(l, (struct sockaddr *)&sin, &len))
-		goto out;
-	s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (s < 0 || setsockopt(s, IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof(mss)) ||
-	    connect(s, (struct sockaddr *)&sin, len))
-		goto out;
-	r = accept4(l, NULL, NULL, SOCK_CLOEXEC);
-out:
-	close(l);
-	if (r < 0) {
-		if (s >= 0)
-			close(s);
-		return -1;
-	}
-	*snd = s;
-	*rcv = r;
-	return 0;
-}
-
 /* until the peer has acknowledged every byte: 0, or -1 after 5 s */
 static int drained(int sock)
 {
@@ -245,7 +210,7 @@ TEST_F_TIMEOUT(direct, nonblocking_grows_sndbuf, 180)
 
 	if (!variant->direct)
 		SKIP(return, "DIRECT refuses this file system's files");
-	ASSERT_EQ(0, small_mss_pair(1400, &snd, &rcv));
+	ASSERT_EQ(0, zc_tcp4_pair_mss(1400, &snd, &rcv));
 	ASSERT_EQ(0, getsockopt(snd, SOL_SOCKET, SO_SNDBUF, &before, &len));
 	if (before >= NB_CALL) {
 		close(snd);

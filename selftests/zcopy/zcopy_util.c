@@ -138,7 +138,8 @@ const char *zc_transport_name(enum zc_transport t)
 	return t == ZC_TCP4 ? "tcp4" : t == ZC_TCP6 ? "tcp6" : "unix";
 }
 
-static int zc_tcp_pair(int family, int *snd, int *rcv)
+/* @mss: both ends' TCP_MAXSEG, as over a NIC's MTU; 0 for loopback's own */
+static int zc_tcp_pair(int family, int mss, int *snd, int *rcv)
 {
 	struct sockaddr_storage ss = { .ss_family = family };
 	socklen_t len = family == AF_INET ? sizeof(struct sockaddr_in)
@@ -152,11 +153,13 @@ static int zc_tcp_pair(int family, int *snd, int *rcv)
 	l = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (l < 0)
 		return -1;
-	if (bind(l, (struct sockaddr *)&ss, len) || listen(l, 1) ||
+	if ((mss && setsockopt(l, IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof(mss))) ||
+	    bind(l, (struct sockaddr *)&ss, len) || listen(l, 1) ||
 	    getsockname(l, (struct sockaddr *)&ss, &len))
 		goto out;
 	s = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (s < 0 || connect(s, (struct sockaddr *)&ss, len))
+	if (s < 0 || (mss && setsockopt(s, IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof(mss))) ||
+	    connect(s, (struct sockaddr *)&ss, len))
 		goto out;
 	r = accept4(l, NULL, NULL, SOCK_CLOEXEC);
 out:
@@ -171,14 +174,19 @@ out:
 	return 0;
 }
 
+int zc_tcp4_pair_mss(int mss, int *snd, int *rcv)
+{
+	return zc_tcp_pair(AF_INET, mss, snd, rcv);
+}
+
 int zc_pair(enum zc_transport t, int *snd, int *rcv)
 {
 	int sv[2];
 
 	if (t == ZC_TCP4)
-		return zc_tcp_pair(AF_INET, snd, rcv);
+		return zc_tcp_pair(AF_INET, 0, snd, rcv);
 	if (t == ZC_TCP6)
-		return zc_tcp_pair(AF_INET6, snd, rcv);
+		return zc_tcp_pair(AF_INET6, 0, snd, rcv);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
 		return -1;
 	*snd = sv[0];

@@ -48,6 +48,8 @@ const char *zc_data_dir(void);
 /* connected stream pairs: @snd is ours, @rcv the peer's */
 enum zc_transport { ZC_TCP4, ZC_TCP6, ZC_UNIX };
 int zc_pair(enum zc_transport t, int *snd, int *rcv);
+/* a loopback TCP/IPv4 pair whose segments are @mss bytes */
+int zc_tcp4_pair_mss(int mss, int *snd, int *rcv);
 const char *zc_transport_name(enum zc_transport t);
 
 /* a thread reading @fd to EOF, counting and hashing */
