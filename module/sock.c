@@ -362,9 +362,7 @@ ssize_t zcopy_send_pages(struct zcopy_xfer_ctx *x, struct bio_vec *bv,
 			x->c.cpu_copy_ops++;
 		} else if (!x->sync) {
 			x->c.sg_entries++;
-			x->c.pages_referenced +=
-				DIV_ROUND_UP(offset_in_page(bv[i].bv_offset) + part,
-					     PAGE_SIZE);
+			x->c.pages_referenced += zcopy_frag_pages(bv[i].bv_offset, part);
 		}
 		done += part;
 	}

@@ -275,6 +275,12 @@ static inline bool zcopy_frag_sync(const struct zcopy_xfer_ctx *x, unsigned int 
 	return (flags & ZCOPY_FRAG_CACHE) && x->sync_pages;
 }
 
+/* pages a fragment of @len bytes at @offset spans: what pages_referenced counts */
+static inline size_t zcopy_frag_pages(unsigned int offset, size_t len)
+{
+	return DIV_ROUND_UP(offset_in_page(offset) + len, PAGE_SIZE);
+}
+
 /**
  * zcopy_batch_push - append a fragment; the caller made room for it
  * @x: the transfer
@@ -297,7 +303,7 @@ static inline void zcopy_batch_push(struct zcopy_xfer_ctx *x, struct page *page,
 	b->frag[b->n].flags = flags;
 	b->n++;
 	b->len += len;
-	b->pages += DIV_ROUND_UP(offset_in_page(offset) + len, PAGE_SIZE);
+	b->pages += zcopy_frag_pages(offset, len);
 	if (flags & ZCOPY_FRAG_BUF) {
 		b->buf_bytes += len;
 		b->buf_ops += !!(flags & ZCOPY_FRAG_BUF_FIRST);
