@@ -11,17 +11,9 @@ mkdir -p "$out"
 
 echo "machine: guest $(uname -r), $(nproc) vCPUs, $(awk '/MemTotal/ { print $2 / 1024 " MiB" }' /proc/meminfo)"
 
-# TCP between two network namespaces over a veth pair; ip netns keeps its
-# handles in /var/run/netns, the tool looks in /run/netns
-mkdir -p /var && ln -sfn /run /var/run
-ip netns add zbpeer
-ip link add vb0 type veth peer name vb1
-ip link set vb1 netns zbpeer
-ip addr add 192.0.2.1/24 dev vb0
-ip link set vb0 up
-ip -n zbpeer addr add 192.0.2.2/24 dev vb1
-ip -n zbpeer link set vb1 up
-ip -n zbpeer link set lo up
+# TCP between two network namespaces over a veth pair
+. ./guest-veth.sh
+veth_pair zbpeer vb0 vb1
 
 rc=0 n=0
 bench() {

@@ -24,17 +24,9 @@ fail() { echo "bench-nginx: $*"; rc=1; }
 echo "machine: guest $(uname -r), $(nproc) vCPUs, $(awk '/MemTotal/ { print $2 / 1024 " MiB" }' /proc/meminfo)"
 echo "nginx: $(nginx -v 2>&1), $(wrk -v 2>&1 | head -n 1), $(curl --version | head -n 1)"
 
-# wrk in its own namespace, nginx in this one; ip netns keeps its handles
-# in /var/run/netns
-mkdir -p /var && ln -sfn /run /var/run
-ip netns add znpeer
-ip link add vn0 type veth peer name vn1
-ip link set vn1 netns znpeer
-ip addr add "$addr/24" dev vn0
-ip link set vn0 up
-ip -n znpeer addr add 192.0.2.2/24 dev vn1
-ip -n znpeer link set vn1 up
-ip -n znpeer link set lo up
+# wrk in its own namespace, nginx in this one (on $addr)
+. ./guest-veth.sh
+veth_pair znpeer vn0 vn1
 ethtool -K vn0 sg on tso on >/dev/null
 ethtool -k vn0 | grep -E '^(scatter-gather|tcp-segmentation-offload):'
 

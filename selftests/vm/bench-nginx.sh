@@ -35,6 +35,7 @@ res=$O/bench-nginx/$kver$sfx guest=$O/bench-nginx-guest-$kver$sfx vm=$kdir/bench
 
 rm -rf "$guest" "$res" && mkdir -p "$guest" "$res"
 cp "$here/bench-nginx-guest.sh" "$guest/bench-nginx"
+cp "$here/guest-veth.sh" "$guest/"
 cp "$O/lib/libzcopy-preload.so" "$guest/"
 echo bench-nginx >"$guest/tests"
 echo "timeout=$guest_limit" >"$guest/settings"

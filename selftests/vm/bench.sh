@@ -38,6 +38,7 @@ esac
 
 rm -rf "$guest" "$res" && mkdir -p "$guest" "$res"
 cp "$here/bench-guest.sh" "$guest/bench"
+cp "$here/guest-veth.sh" "$guest/"
 cp "$O/userspace/zcopy" "$guest/zcopy"
 # BENCH_PROFILE=1 (with the "uring" kind): the host's perf in the guest,
 # a cpu-clock profile of each one-thread server (its libraries come with it)

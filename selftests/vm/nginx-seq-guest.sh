@@ -8,14 +8,8 @@ cd "$(dirname "$0")" || exit 1
 here=$PWD
 data=${ZCOPY_DATA:-/mnt/data}/nginx-seq
 rm -rf "$data" && mkdir -p "$data"
-mkdir -p /var && ln -sfn /run /var/run
-ip netns add znseq
-ip link add vs0 type veth peer name vs1
-ip link set vs1 netns znseq
-ip addr add 192.0.2.1/24 dev vs0
-ip link set vs0 up
-ip -n znseq addr add 192.0.2.2/24 dev vs1
-ip -n znseq link set vs1 up
+. ./guest-veth.sh
+veth_pair znseq vs0 vs1
 ethtool -K vs0 sg on tso on >/dev/null
 # where the stack's softirq work runs: inline, or woken in ksoftirqd
 ksoftirqd=

@@ -13,6 +13,7 @@ kdir=$O/kernels/$kver
 guest=$O/nginx-seq-guest-$kver vm=$kdir/nginx-seq-vm
 rm -rf "$guest" && mkdir -p "$guest"
 cp "$here/nginx-seq-guest.sh" "$guest/nginx-seq-run"
+cp "$here/guest-veth.sh" "$guest/"
 cp "$O/lib/libzcopy-preload.so" "$guest/"
 ${CC:-cc} -O2 -Wall -Wextra -Werror -o "$guest/nginx-seq" "$here/nginx-seq.c"
 echo nginx-seq-run >"$guest/tests"

@@ -21,15 +21,8 @@ echo -1 >/proc/sys/kernel/perf_event_paranoid
 echo "machine: guest $(uname -r), $(nproc) vCPUs; $(perf --version)"
 
 # the veth pair between two network namespaces, as bench-guest.sh sets it up
-mkdir -p /var && ln -sfn /run /var/run
-ip netns add zbpeer
-ip link add vb0 type veth peer name vb1
-ip link set vb1 netns zbpeer
-ip addr add 192.0.2.1/24 dev vb0
-ip link set vb0 up
-ip -n zbpeer addr add 192.0.2.2/24 dev vb1
-ip -n zbpeer link set vb1 up
-ip -n zbpeer link set lo up
+. ./guest-veth.sh
+veth_pair zbpeer vb0 vb1
 ethtool -K vb0 sg on >/dev/null
 
 bench() {

@@ -38,6 +38,7 @@ res=$O/profile/$kver${name#profile} guest=$O/$name-guest-$kver vm=$kdir/$name-vm
 
 rm -rf "$guest" "$res" && mkdir -p "$guest" "$res"
 cp "$here/profile-guest.sh" "$guest/profile"
+cp "$here/guest-veth.sh" "$guest/"
 cp "$O/userspace/zcopy" "$guest/zcopy"
 echo profile >"$guest/tests"
 echo "timeout=$guest_limit" >"$guest/settings"
